@@ -1,0 +1,175 @@
+/*
+ * config.c: the configuration file, "key = value" lines with "#" comments, read once per process at start-up.
+ * Unknown keys and out-of-range values stop the start with the file name and line, so a typo never turns
+ * silently into a default.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gatehouse.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+
+struct config cfg;
+
+enum ckind { C_PATH, C_INT, C_LEVEL };
+
+static const struct ckey {
+	const char	*name;
+	enum ckind	 kind;
+	size_t		 off;
+	long long	 min, max;
+	int		 size;		/* of the member: sizeof(int) or sizeof(long) */
+	long long	 scale;
+} ckeys[] = {
+	{ "database", C_PATH, offsetof(struct config, database), 0, 0, 0, 1 },
+	{ "log_file", C_PATH, offsetof(struct config, log_file), 0, 0, 0, 1 },
+	{ "log_level", C_LEVEL, offsetof(struct config, log_level), 0, 0, sizeof(int), 1 },
+	{ "hash_cost", C_INT, offsetof(struct config, hash_cost), 1, 11, sizeof(int), 1 },
+	{ "access_token_lifetime", C_INT, offsetof(struct config, access_ttl), 1, 86400, sizeof(long), 1 },
+	{ "refresh_token_lifetime", C_INT, offsetof(struct config, refresh_ttl), 1, 31536000, sizeof(long), 1 },
+	{ "body_limit", C_INT, offsetof(struct config, body_limit), 1024, 16 * 1024 * 1024, sizeof(long), 1 },
+	{ "busy_timeout_ms", C_INT, offsetof(struct config, busy_timeout_ms), 0, 600000, sizeof(int), 1 },
+	{ "password_min_length", C_INT, offsetof(struct config, password_min_length), 8, 256, sizeof(int), 1 },
+	{ "workers", C_INT, offsetof(struct config, workers), 1, 256, sizeof(int), 1 },
+};
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->database, sizeof(c->database), "%s/lib/gatehouse/gatehouse.db", LOCALSTATEDIR);
+	c->log_level = LOG_INFO;
+	c->hash_cost = 5;		/* libxcrypt's default for yescrypt */
+	c->access_ttl = 15 * 60;
+	c->refresh_ttl = 7 * 86400;
+	c->body_limit = 64 * 1024;
+	c->busy_timeout_ms = 5000;
+	c->password_min_length = 8;
+	c->workers = 2;
+}
+
+const char *
+config_default_path(void)
+{
+	const char *e = getenv("GATEHOUSE_CONFIG");
+
+	return (e != NULL && *e != '\0') ? e : SYSCONFDIR "/gatehouse.conf";
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int
+config_set(struct config *c, const struct ckey *k, const char *v, const char *path, int line)
+{
+	char		*dst = (char *)c + k->off;
+	long long	 n;
+
+	switch (k->kind) {
+	case C_PATH:
+		if (strlen(v) >= sizeof(c->database)) {
+			log_err("%s:%d: %s is too long", path, line, k->name);
+			return -1;
+		}
+		memcpy(dst, v, strlen(v) + 1);
+		return 0;
+	case C_LEVEL:
+		if (strcmp(v, "error") == 0)
+			n = LOG_ERR;
+		else if (strcmp(v, "warning") == 0)
+			n = LOG_WARN;
+		else if (strcmp(v, "info") == 0)
+			n = LOG_INFO;
+		else if (strcmp(v, "debug") == 0)
+			n = LOG_DEBUG;
+		else {
+			log_err("%s:%d: log_level must be error, warning, info or debug", path, line);
+			return -1;
+		}
+		*(int *)(void *)dst = (int)n;
+		return 0;
+	case C_INT:
+		if (parse_long(v, k->min, k->max, &n) == -1) {
+			log_err("%s:%d: %s must be a whole number from %lld to %lld", path, line, k->name,
+			    k->min, k->max);
+			return -1;
+		}
+		n *= k->scale;
+		if (k->size == sizeof(int))
+			*(int *)(void *)dst = (int)n;
+		else
+			*(long *)(void *)dst = (long)n;
+		return 0;
+	}
+	return -1;
+}
+
+int
+config_load(struct config *c, const char *path, int must_exist)
+{
+	FILE	*f;
+	char	 line[2048];
+	int	 lineno = 0, rc = 0;
+	size_t	 i;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		log_err("cannot read configuration %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s, *eq, *key, *val;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			log_err("%s:%d: line too long", path, lineno);
+			rc = -1;
+			break;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if ((eq = strchr(s, '=')) == NULL) {
+			log_err("%s:%d: expected key = value", path, lineno);
+			rc = -1;
+			continue;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++)
+			if (strcmp(ckeys[i].name, key) == 0)
+				break;
+		if (i == sizeof(ckeys) / sizeof(ckeys[0])) {
+			log_err("%s:%d: unknown setting \"%s\"", path, lineno, key);
+			rc = -1;
+			continue;
+		}
+		if (config_set(c, &ckeys[i], val, path, lineno) == -1)
+			rc = -1;
+	}
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,208 @@
+/*
+ * ctl.c: gatehousectl, the operator's command line: create the database, create the first admin.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <crypt.h>
+#include <sodium.h>
+
+#include "gatehouse.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: gatehousectl [-c file] init\n"
+	    "       gatehousectl [-c file] create-admin [-e email] [-f file | -s] username\n"
+	    "       gatehousectl -h | -V\n"
+	    "\n"
+	    "  init                 create the database (0600) or bring its schema up to date\n"
+	    "  create-admin         create an active user with the admin role; the password is read from\n"
+	    "                       a file (-f), one line of standard input (-s), or generated and printed once\n"
+	    "\n"
+	    "  -c, --config FILE    configuration file (default: $GATEHOUSE_CONFIG or %s)\n"
+	    "  -e, --email EMAIL    the admin's email address\n"
+	    "  -f, --password-file FILE   read the password from the first line of FILE\n"
+	    "  -s, --password-stdin       read the password from the first line of standard input\n"
+	    "  -h, --help           show this help\n"
+	    "  -V, --version        show the version\n"
+	    "\n"
+	    "See gatehousectl(8).\n", config_default_path());
+}
+
+/* Reads the first line of f into buf; the newline is dropped. */
+static int
+read_line(FILE *f, char *buf, size_t sz)
+{
+	size_t n;
+
+	if (fgets(buf, (int)sz, f) == NULL)
+		return -1;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+cmd_init(void)
+{
+	long long n = 0;
+
+	if (db_open(cfg.database, 1) == -1)
+		return 1;
+	if (db_count_users(&n) != DB_OK) {
+		db_close();
+		return 1;
+	}
+	printf("database %s ready (schema version %d, %lld users)\n", cfg.database, db_schema_version(), n);
+	db_close();
+	return 0;
+}
+
+static int
+cmd_create_admin(const char *username, const char *email, const char *pwfile, int pwstdin)
+{
+	struct arena	 a;
+	struct user	 u;
+	char		 pw[1024], hash[CRYPT_OUTPUT_SIZE], norm[1024], reason[256];
+	size_t		 cps;
+	int		 generated = 0, rc = 1;
+	enum db_rc	 dbrc;
+
+	arena_init(&a, 1024 * 1024);
+	cps = utf8_len(username, strlen(username));
+	if (utf8_check(username, strlen(username), NULL) == -1 || cps < 3 || cps > 150 ||
+	    utf8_has_control(username, strlen(username))) {
+		fprintf(stderr, "gatehousectl: the username must be 3 to 150 characters, without control characters\n");
+		goto done;
+	}
+	if (email != NULL) {
+		if (email_normalize(email, strlen(email), norm, sizeof(norm), reason, sizeof(reason)) == -1) {
+			fprintf(stderr, "gatehousectl: value is not a valid email address: %s\n", reason);
+			goto done;
+		}
+		email = norm;
+	}
+	if (pwfile != NULL) {
+		FILE *f = fopen(pwfile, "re");
+		if (f == NULL || read_line(f, pw, sizeof(pw)) == -1) {
+			fprintf(stderr, "gatehousectl: cannot read a password from %s\n", pwfile);
+			if (f != NULL)
+				fclose(f);
+			goto done;
+		}
+		fclose(f);
+	} else if (pwstdin) {
+		if (read_line(stdin, pw, sizeof(pw)) == -1) {
+			fprintf(stderr, "gatehousectl: no password on standard input\n");
+			goto done;
+		}
+	} else {
+		password_generate(pw, 21);
+		generated = 1;
+	}
+	cps = utf8_len(pw, strlen(pw));
+	if (utf8_check(pw, strlen(pw), NULL) == -1 || cps < (size_t)cfg.password_min_length || cps > 256) {
+		fprintf(stderr, "gatehousectl: the password must be %d to 256 characters\n", cfg.password_min_length);
+		goto done;
+	}
+	if (db_open(cfg.database, 0) == -1)
+		goto done;
+	if (password_hash(pw, strlen(pw), cfg.hash_cost, hash, sizeof(hash)) == -1) {
+		fprintf(stderr, "gatehousectl: cannot hash the password\n");
+		goto close;
+	}
+	memset(&u, 0, sizeof(u));
+	u.username = (char *)username;
+	u.email = (char *)email;
+	u.status = STATUS_ACTIVE;
+	u.roles = ROLE_BIT(ROLE_ADMIN);
+	u.created_at = now_us();
+	if ((dbrc = db_begin()) != DB_OK || (dbrc = db_user_insert(&a, &u, hash)) != DB_OK ||
+	    (dbrc = db_commit()) != DB_OK) {
+		db_rollback();
+		if (dbrc == DB_EXISTS_USERNAME)
+			fprintf(stderr, "gatehousectl: username \"%s\" is already taken\n", username);
+		else if (dbrc == DB_EXISTS_EMAIL)
+			fprintf(stderr, "gatehousectl: email %s is already registered\n", email);
+		else
+			fprintf(stderr, "gatehousectl: cannot create the user (see the messages above)\n");
+		goto close;
+	}
+	printf("created admin %s (id %s)\n", username, u.id);
+	if (generated)
+		printf("password: %s\n(shown only this once)\n", pw);
+	rc = 0;
+close:
+	db_close();
+done:
+	wipe(pw, sizeof(pw));
+	wipe(hash, sizeof(hash));
+	arena_free(&a);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "password-file", required_argument, NULL, 'f' },
+		{ "password-stdin", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*conf = NULL, *email = NULL, *pwfile = NULL, *cmd;
+	int		 ch, pwstdin = 0;
+
+	while ((ch = getopt_long(argc, argv, "+c:e:f:shV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf = optarg; break;
+		case 'e': email = optarg; break;
+		case 'f': pwfile = optarg; break;
+		case 's': pwstdin = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("gatehousectl %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind++];
+	/* Options may also follow the command. */
+	while ((ch = getopt_long(argc, argv, "c:e:f:s", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf = optarg; break;
+		case 'e': email = optarg; break;
+		case 'f': pwfile = optarg; break;
+		case 's': pwstdin = 1; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "gatehousectl: cannot initialise libsodium\n");
+		return 1;
+	}
+	config_defaults(&cfg);
+	if (config_load(&cfg, conf != NULL ? conf : config_default_path(), conf != NULL) == -1)
+		return 1;
+	log_open(NULL, LOG_WARN, "gatehousectl");
+	if (strcmp(cmd, "init") == 0 && optind == argc)
+		return cmd_init();
+	if (strcmp(cmd, "create-admin") == 0 && optind == argc - 1)
+		return cmd_create_admin(argv[optind], email, pwfile, pwstdin);
+	fprintf(stderr, "gatehousectl: unknown command or wrong arguments: %s\n", cmd);
+	usage(stderr);
+	return 2;
+}

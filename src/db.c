@@ -1,0 +1,589 @@
+/*
+ * db.c: the one SQLite file. Numbered migrations under PRAGMA user_version, a statement table prepared once per
+ * process (on first use, so a CGI request prepares only what it runs), and typed functions over it. No SQL is
+ * ever built from a format string: every statement is static text with bound parameters.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "gatehouse.h"
+
+static sqlite3 *db;
+
+/* Migrations: append only; index i brings user_version from i to i + 1, and says so in its last statement. */
+static const char *const migrations[] = {
+	/* 1: users, roles, sessions, audit. */
+	"CREATE TABLE roles ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE"
+	") STRICT;"
+	"INSERT INTO roles (id, name) VALUES (1, 'admin'), (2, 'editor'), (3, 'viewer');"
+	"CREATE TABLE users ("
+	"  uid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE CHECK (length(id) = 36),"
+	"  username TEXT NOT NULL,"
+	"  username_key TEXT NOT NULL UNIQUE,"		/* folded: case-insensitive uniqueness */
+	"  email TEXT,"
+	"  email_key TEXT UNIQUE,"
+	"  password_hash TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'pending', 'disabled')),"
+	"  is_active INTEGER GENERATED ALWAYS AS (status = 'active') VIRTUAL,"
+	"  auth_provider TEXT NOT NULL DEFAULT 'local',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  last_login_at INTEGER,"
+	"  token_version INTEGER NOT NULL DEFAULT 1,"
+	"  key_epoch INTEGER NOT NULL DEFAULT 1,"
+	"  sessions_revoked_at INTEGER"
+	") STRICT;"
+	"CREATE INDEX users_created ON users (created_at, id);"
+	"CREATE TABLE user_roles ("
+	"  uid INTEGER NOT NULL REFERENCES users (uid) ON DELETE CASCADE,"
+	"  role_id INTEGER NOT NULL REFERENCES roles (id),"
+	"  PRIMARY KEY (uid, role_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  uid INTEGER NOT NULL REFERENCES users (uid) ON DELETE CASCADE,"
+	"  family INTEGER,"				/* the first session of the login; NULL: this one */
+	"  access_digest BLOB NOT NULL UNIQUE,"
+	"  access_expires_at INTEGER NOT NULL,"
+	"  refresh_digest BLOB NOT NULL UNIQUE,"
+	"  refresh_expires_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  rotated_at INTEGER,"
+	"  revoked_at INTEGER"
+	") STRICT;"
+	"CREATE INDEX sessions_uid ON sessions (uid);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created_at INTEGER NOT NULL,"
+	"  actor_id TEXT,"
+	"  actor_username TEXT,"
+	"  action TEXT NOT NULL,"
+	"  resource_type TEXT NOT NULL,"
+	"  resource_id TEXT,"
+	"  details TEXT,"
+	"  ip_address TEXT,"
+	"  prev_digest BLOB,"
+	"  digest BLOB"
+	") STRICT;"
+	"PRAGMA user_version = 1;",
+};
+
+#define USER_COLS \
+	"u.uid, u.id, u.username, u.email, u.status, u.created_at, u.last_login_at," \
+	" (SELECT coalesce(sum(1 << (r.role_id - 1)), 0) FROM user_roles r WHERE r.uid = u.uid)"
+#define USER_NCOLS 8
+
+enum stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_USER_EXISTS_NAME,
+	STMT_USER_EXISTS_EMAIL,
+	STMT_USER_INSERT,
+	STMT_USER_ROLE_INSERT,
+	STMT_USER_BY_LOGIN,
+	STMT_USER_SET_LOGIN,
+	STMT_USER_SET_LOGIN_HASH,
+	STMT_SESSION_INSERT,
+	STMT_USER_BY_ACCESS,
+	STMT_COUNT_USERS,
+	STMT__MAX
+};
+
+static const char *const stmt_sql[STMT__MAX] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_USER_EXISTS_NAME] = "SELECT 1 FROM users WHERE username_key = ?1",
+	[STMT_USER_EXISTS_EMAIL] = "SELECT 1 FROM users WHERE email_key = ?1",
+	[STMT_USER_INSERT] =
+	    "INSERT INTO users (id, username, username_key, email, email_key, password_hash, status,"
+	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+	[STMT_USER_ROLE_INSERT] = "INSERT INTO user_roles (uid, role_id) VALUES (?1, ?2)",
+	[STMT_USER_BY_LOGIN] = "SELECT " USER_COLS ", u.password_hash FROM users u WHERE u.username_key = ?1",
+	[STMT_USER_SET_LOGIN] = "UPDATE users SET last_login_at = ?2 WHERE uid = ?1",
+	[STMT_USER_SET_LOGIN_HASH] =
+	    "UPDATE users SET last_login_at = ?2, password_hash = ?3, updated_at = ?2 WHERE uid = ?1",
+	[STMT_SESSION_INSERT] =
+	    "INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_USER_BY_ACCESS] =
+	    "SELECT " USER_COLS ", s.access_expires_at FROM sessions s JOIN users u ON u.uid = s.uid"
+	    " WHERE s.access_digest = ?1 AND s.revoked_at IS NULL",
+	[STMT_COUNT_USERS] = "SELECT count(*) FROM users",
+};
+
+static sqlite3_stmt *stmts[STMT__MAX];
+
+static const char *const role_names[ROLE__MAX] = {
+	[ROLE_ADMIN] = "admin", [ROLE_EDITOR] = "editor", [ROLE_VIEWER] = "viewer",
+};
+static const char *const status_names[STATUS__MAX] = {
+	[STATUS_ACTIVE] = "active", [STATUS_PENDING] = "pending", [STATUS_DISABLED] = "disabled",
+};
+
+const char *
+role_name(enum role r)
+{
+	return (r > 0 && r < ROLE__MAX) ? role_names[r] : "";
+}
+
+int
+role_parse(const char *s)
+{
+	int r;
+
+	for (r = 1; r < ROLE__MAX; r++)
+		if (strcmp(s, role_names[r]) == 0)
+			return r;
+	return 0;
+}
+
+const char *
+status_name(enum status s)
+{
+	return s < STATUS__MAX ? status_names[s] : "";
+}
+
+int
+status_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < STATUS__MAX; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static enum db_rc
+db_rc_of(int rc, const char *what)
+{
+	switch (rc) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return DB_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		log_warn("database busy: %s", what);
+		return DB_BUSY;
+	default:
+		log_err("database error: %s: %s", what, sqlite3_errmsg(db));
+		return DB_FAIL;
+	}
+}
+
+enum err
+db_err(enum db_rc rc)
+{
+	switch (rc) {
+	case DB_OK:
+		return ERR_OK;
+	case DB_NONE:
+		return ERR_NOT_FOUND;
+	case DB_EXISTS_USERNAME:
+	case DB_EXISTS_EMAIL:
+		return ERR_CONFLICT;
+	default:
+		/* Busy past the timeout, disk full, read-only file: the client may retry later. */
+		return ERR_UNAVAILABLE;
+	}
+}
+
+/* The prepared statement, reset and ready for binding; NULL when it cannot be prepared (logged). */
+static sqlite3_stmt *
+stmt(enum stmt s)
+{
+	if (stmts[s] == NULL) {
+		if (sqlite3_prepare_v3(db, stmt_sql[s], -1, SQLITE_PREPARE_PERSISTENT, &stmts[s], NULL) !=
+		    SQLITE_OK) {
+			log_err("cannot prepare statement %d: %s", (int)s, sqlite3_errmsg(db));
+			stmts[s] = NULL;
+			return NULL;
+		}
+	}
+	return stmts[s];
+}
+
+static void
+stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows. */
+static enum db_rc
+exec_stmt(sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	enum db_rc r = db_rc_of(rc, what);
+
+	stmt_done(st);
+	return r;
+}
+
+static int
+exec_sql(const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_err("database: %s", msg != NULL ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_schema_version(void)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(void)
+{
+	int	 v, target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+
+	if ((v = db_schema_version()) < 0)
+		return -1;
+	if (v == target)
+		return 0;
+	if (v > target) {
+		log_err("database schema version %d is newer than this program knows (%d)", v, target);
+		return -1;
+	}
+	if (exec_sql("BEGIN IMMEDIATE") == -1)
+		return -1;
+	/* Another process may have migrated while this one waited for the lock. */
+	if ((v = db_schema_version()) < 0)
+		goto fail;
+	for (; v < target; v++) {
+		if (exec_sql(migrations[v]) == -1 || db_schema_version() != v + 1)
+			goto fail;
+		log_info("database migrated to schema version %d", v + 1);
+	}
+	return exec_sql("COMMIT");
+fail:
+	exec_sql("ROLLBACK");
+	return -1;
+}
+
+int
+db_open(const char *path, int create)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	if (create) {
+		/* Create the file 0600 ourselves: it holds password hashes and token digests. */
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			log_err("cannot create database %s: %s", path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	} else if (access(path, F_OK) == -1) {
+		log_err("database %s does not exist; create it with: gatehousectl init", path);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		log_err("cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		db = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(db, cfg.busy_timeout_ms);
+	sqlite3_extended_result_codes(db, 0);
+	if (exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;") == -1 ||
+	    migrate() == -1) {
+		db_close();
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_close(void)
+{
+	size_t i;
+
+	for (i = 0; i < STMT__MAX; i++) {
+		sqlite3_finalize(stmts[i]);
+		stmts[i] = NULL;
+	}
+	sqlite3_close(db);
+	db = NULL;
+}
+
+enum db_rc
+db_begin(void)
+{
+	sqlite3_stmt *st = stmt(STMT_BEGIN);
+
+	return st == NULL ? DB_FAIL : exec_stmt(st, "begin");
+}
+
+enum db_rc
+db_commit(void)
+{
+	sqlite3_stmt	*st = stmt(STMT_COMMIT);
+	enum db_rc	 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	if ((rc = exec_stmt(st, "commit")) != DB_OK)
+		db_rollback();
+	return rc;
+}
+
+void
+db_rollback(void)
+{
+	sqlite3_stmt *st = stmt(STMT_ROLLBACK);
+
+	if (st != NULL && sqlite3_get_autocommit(db) == 0)
+		(void)exec_stmt(st, "rollback");
+}
+
+static char *
+col_text(struct arena *a, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	if (t == NULL)
+		return NULL;
+	return arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, col));
+}
+
+/* Fills a user from the USER_COLS columns; -1 when the arena is exhausted. */
+static int
+user_from_row(struct arena *a, sqlite3_stmt *st, struct user *u)
+{
+	const unsigned char	*id = sqlite3_column_text(st, 1);
+	const unsigned char	*status = sqlite3_column_text(st, 4);
+	int			 s;
+
+	memset(u, 0, sizeof(*u));
+	u->uid = sqlite3_column_int64(st, 0);
+	if (id != NULL)
+		snprintf(u->id, sizeof(u->id), "%s", (const char *)id);
+	u->username = col_text(a, st, 2);
+	u->email = col_text(a, st, 3);
+	s = status != NULL ? status_parse((const char *)status) : -1;
+	u->status = s < 0 ? STATUS_DISABLED : (enum status)s;
+	u->created_at = sqlite3_column_int64(st, 5);
+	u->last_login_at = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
+	u->roles = (unsigned)sqlite3_column_int64(st, 7);
+	return u->username == NULL ? -1 : 0;
+}
+
+static enum db_rc
+exists(enum stmt s, const char *key)
+{
+	sqlite3_stmt	*st = stmt(s);
+	int		 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	stmt_done(st);
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	if (rc == SQLITE_DONE)
+		return DB_NONE;
+	return db_rc_of(rc, "uniqueness check");
+}
+
+/* DB_NONE when neither the username nor the email is taken (case-insensitively), else which one is. */
+static enum db_rc
+conflict_keys(const char *ukey, const char *ekey)
+{
+	enum db_rc rc;
+
+	if ((rc = exists(STMT_USER_EXISTS_NAME, ukey)) != DB_NONE)
+		return rc == DB_OK ? DB_EXISTS_USERNAME : rc;
+	if (ekey != NULL && (rc = exists(STMT_USER_EXISTS_EMAIL, ekey)) != DB_NONE)
+		return rc == DB_OK ? DB_EXISTS_EMAIL : rc;
+	return DB_NONE;
+}
+
+static int
+fold_keys(struct arena *a, const char *username, const char *email, char **ukey, char **ekey)
+{
+	*ekey = NULL;
+	if ((*ukey = utf8_fold(a, username, strlen(username))) == NULL ||
+	    (email != NULL && (*ekey = utf8_fold(a, email, strlen(email))) == NULL))
+		return -1;
+	return 0;
+}
+
+enum db_rc
+db_user_conflict(struct arena *a, const char *username, const char *email)
+{
+	char *ukey, *ekey;
+
+	if (fold_keys(a, username, email, &ukey, &ekey) == -1)
+		return DB_FAIL;
+	return conflict_keys(ukey, ekey);
+}
+
+/*
+ * Inserts a user with its roles. The caller holds a BEGIN IMMEDIATE transaction, so the uniqueness checks and
+ * the insert cannot interleave with another writer; the unique indexes on the folded keys back this up.
+ */
+enum db_rc
+db_user_insert(struct arena *a, struct user *u, const char *hash)
+{
+	sqlite3_stmt	*st;
+	char		*ukey, *ekey;
+	enum db_rc	 rc;
+	int		 r, src;
+
+	if (fold_keys(a, u->username, u->email, &ukey, &ekey) == -1)
+		return DB_FAIL;
+	if ((rc = conflict_keys(ukey, ekey)) != DB_NONE)
+		return rc;
+	if ((st = stmt(STMT_USER_INSERT)) == NULL)
+		return DB_FAIL;
+	uuid_v7(u->id);
+	sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ukey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, u->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ekey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, status_name(u->status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, u->created_at);
+	src = sqlite3_step(st);
+	stmt_done(st);
+	if (src == SQLITE_CONSTRAINT)	/* only reachable if the checks above were bypassed */
+		return DB_EXISTS_USERNAME;
+	if ((rc = db_rc_of(src, "insert user")) != DB_OK)
+		return rc;
+	u->uid = sqlite3_last_insert_rowid(db);
+	for (r = 1; r < ROLE__MAX; r++) {
+		if (!(u->roles & ROLE_BIT(r)))
+			continue;
+		if ((st = stmt(STMT_USER_ROLE_INSERT)) == NULL)
+			return DB_FAIL;
+		sqlite3_bind_int64(st, 1, u->uid);
+		sqlite3_bind_int(st, 2, r);
+		if ((rc = exec_stmt(st, "insert user role")) != DB_OK)
+			return rc;
+	}
+	return DB_OK;
+}
+
+enum db_rc
+db_user_by_login(struct arena *a, const char *name, size_t len, struct user *u)
+{
+	sqlite3_stmt	*st = stmt(STMT_USER_BY_LOGIN);
+	char		*key;
+	int		 rc;
+	enum db_rc	 r = DB_OK;
+
+	if (st == NULL || (key = utf8_fold(a, name, len)) == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (user_from_row(a, st, u) == -1)
+			r = DB_FAIL;
+		else
+			u->password_hash = col_text(a, st, USER_NCOLS);
+	} else
+		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "user by login");
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_user_set_login(int64_t uid, int64_t at, const char *new_hash)
+{
+	sqlite3_stmt *st = stmt(new_hash != NULL ? STMT_USER_SET_LOGIN_HASH : STMT_USER_SET_LOGIN);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, at);
+	if (new_hash != NULL)
+		sqlite3_bind_text(st, 3, new_hash, -1, SQLITE_STATIC);
+	return exec_stmt(st, "record login");
+}
+
+enum db_rc
+db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
+    const unsigned char refresh[32], int64_t refresh_exp, int64_t now)
+{
+	sqlite3_stmt *st = stmt(STMT_SESSION_INSERT);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_blob(st, 2, access, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, access_exp);
+	sqlite3_bind_blob(st, 4, refresh, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, refresh_exp);
+	sqlite3_bind_int64(st, 6, now);
+	return exec_stmt(st, "insert session");
+}
+
+enum db_rc
+db_user_by_access(struct arena *a, const unsigned char digest[32], struct user *u, int64_t *expires_at)
+{
+	sqlite3_stmt	*st = stmt(STMT_USER_BY_ACCESS);
+	int		 rc;
+	enum db_rc	 r = DB_OK;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_blob(st, 1, digest, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (user_from_row(a, st, u) == -1)
+			r = DB_FAIL;
+		*expires_at = sqlite3_column_int64(st, USER_NCOLS);
+	} else
+		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "user by access token");
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_count_users(long long *n)
+{
+	sqlite3_stmt	*st = stmt(STMT_COUNT_USERS);
+	int		 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_OK : db_rc_of(rc, "count users");
+}

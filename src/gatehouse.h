@@ -1,0 +1,408 @@
+/*
+ * gatehouse.h: the one internal header, sectioned by source file.
+ * Each section lists what that file offers to the rest of the program; the file name is the prefix.
+ */
+#ifndef GATEHOUSE_H
+#define GATEHOUSE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+struct sqlite3;
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* err.c: the one error enum, with its status, title and default detail in parallel tables. */
+
+enum err {
+	ERR_OK = 0,
+	ERR_BAD_REQUEST,	/* 400 */
+	ERR_UNAUTHORIZED,	/* 401 Could not validate credentials */
+	ERR_TOKEN_EXPIRED,	/* 401 The access token expired */
+	ERR_LOGIN_FAILED,	/* 401 Incorrect username or password */
+	ERR_FORBIDDEN,		/* 403, detail set by the caller */
+	ERR_NOT_FOUND,		/* 404 */
+	ERR_METHOD,		/* 405 */
+	ERR_CONFLICT,		/* 409, detail set by the caller */
+	ERR_TOO_LARGE,		/* 413 */
+	ERR_VALIDATION,		/* 422, detail is the collected array */
+	ERR_THROTTLED,		/* 429 */
+	ERR_INTERNAL,		/* 500: never for anything a client can cause */
+	ERR_UNAVAILABLE,	/* 503: database busy past its timeout, disk full, read-only */
+	ERR__MAX
+};
+
+int		 err_status(enum err);
+const char	*err_title(enum err);
+const char	*err_detail(enum err);
+const char	*http_reason(int status);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* log.c: lower-case messages that say what failed first; never a secret, a token, a hash or a body. */
+
+enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+void	 log_open(const char *path, enum log_level, const char *progname);
+void	 log_msg(enum log_level, const char *fmt, ...) __attribute__((format(__printf__, 2, 3)));
+void	 log_set_request(const char *request_id);
+#define	 log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
+#define	 log_warn(...)	log_msg(LOG_WARN, __VA_ARGS__)
+#define	 log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define	 log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* arena.c: per-request bump allocator with a hard cap; buf: growable output buffers that live per process. */
+
+struct arena_chunk;
+struct arena {
+	struct arena_chunk	*head;
+	size_t			 used;	/* bytes handed out since the last reset */
+	size_t			 cap;	/* hard limit per request */
+};
+
+void	 arena_init(struct arena *, size_t cap);
+void	*arena_alloc(struct arena *, size_t);	/* NULL past the cap */
+char	*arena_strndup(struct arena *, const char *, size_t);
+char	*arena_strdup(struct arena *, const char *);
+char	*arena_printf(struct arena *, const char *fmt, ...) __attribute__((format(__printf__, 2, 3)));
+void	 arena_reset(struct arena *);
+void	 arena_free(struct arena *);
+
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	int	 failed;	/* set when an allocation failed; the content is then incomplete */
+};
+
+void	 buf_reset(struct buf *);
+int	 buf_reserve(struct buf *, size_t extra);	/* room for extra bytes and a NUL; 0 or -1 */
+void	 buf_free(struct buf *);
+void	 buf_put(struct buf *, const char *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_putc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(__printf__, 2, 3)));
+const char *buf_cstr(struct buf *);	/* NUL-terminates in place */
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* jsonw.c: compact JSON output in the order the caller writes it; input echo with secrets masked. */
+
+void	 jw_str(struct buf *, const char *, size_t);	/* a quoted, escaped JSON string */
+void	 jw_cstr(struct buf *, const char *);		/* same, or null for NULL */
+void	 jw_int(struct buf *, long long);
+void	 jw_bool(struct buf *, int);
+void	 jw_time(struct buf *, int64_t us);		/* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z", or null when < 0 */
+void	 jw_echo(struct buf *, struct json_object *);	/* the value, secret keys masked */
+int	 jw_is_secret_key(const char *);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* util.c: UTF-8, time, randomness, digests, base64url, percent-decoding, bounded number parsing. */
+
+#define SECRET_MASK "********"
+
+int	 utf8_check(const char *, size_t, size_t *bad_off);	/* 0 when valid (no overlongs, no surrogates) */
+size_t	 utf8_len(const char *, size_t);			/* code points */
+int	 utf8_has_control(const char *, size_t);		/* C0, DEL or C1 */
+char	*utf8_fold(struct arena *, const char *, size_t);	/* lower-cased copy for unique keys */
+uint32_t fold_cp(uint32_t);					/* fold.c (generated) */
+int64_t	 now_us(void);
+void	 time_iso(int64_t us, char out[32]);			/* as jw_time, without quotes */
+void	 random_bytes(void *, size_t);
+void	 sha256(const void *, size_t, unsigned char out[32]);
+size_t	 b64url_encode(const unsigned char *, size_t, char *out, size_t outsz);
+int	 ct_equal(const char *, const char *, size_t);		/* constant time; 1 when equal */
+size_t	 pct_decode(char *, size_t, int plus_is_space);		/* in place; returns the new length */
+int	 parse_long(const char *, long long min, long long max, long long *out);	/* strict decimal */
+void	 wipe(void *, size_t);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* uuid.c: UUIDv7 for new ids, v4 for request ids, and the parser that accepts pydantic's input forms. */
+
+void	 uuid_v7(char out[37]);
+void	 uuid_v4(char out[37]);
+/* 0 and the canonical lower-case form in out, or -1 and the uuid crate's error text in why. */
+int	 uuid_parse(const char *, size_t, char out[37], char *why, size_t whysz);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* email.c: pydantic EmailStr with email-validator 2.3.0. */
+
+int	 email_normalize(const char *in, size_t len, char *out, size_t outsz, char *reason, size_t reasonsz);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* config.c: the configuration file, read once per process. */
+
+struct config {
+	char	 database[1024];
+	char	 log_file[1024];
+	int	 log_level;
+	int	 hash_cost;		/* yescrypt cost, 1..11 */
+	long	 access_ttl;		/* seconds */
+	long	 refresh_ttl;		/* seconds */
+	long	 body_limit;		/* bytes */
+	int	 busy_timeout_ms;
+	int	 password_min_length;	/* code points, at least 8 */
+	int	 workers;		/* for gatehouse --listen */
+};
+
+extern struct config	 cfg;
+
+void	 config_defaults(struct config *);
+int	 config_load(struct config *, const char *path, int must_exist);	/* 0 or -1 (logged) */
+const char *config_default_path(void);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* password.c: yescrypt through libxcrypt. */
+
+int	 password_hash(const char *pw, size_t len, int cost, char *out, size_t outsz);	/* 0 or -1 */
+int	 password_verify(const char *pw, size_t len, const char *stored);	/* 1 match, 0 not */
+void	 password_dummy_verify(const char *pw, size_t len, int cost);		/* costs one hash */
+int	 password_needs_rehash(const char *stored, int cost);
+void	 password_generate(char *out, size_t outsz);	/* 20 random characters */
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* token.c: bearer tokens: random, prefixed, stored only as SHA-256 digests. */
+
+#define TOKEN_ACCESS_PREFIX	"gat_"
+#define TOKEN_REFRESH_PREFIX	"grt_"
+#define TOKEN_LEN		(4 + 43)
+
+void	 token_new(const char *prefix, char out[TOKEN_LEN + 1], unsigned char digest[32]);
+void	 token_digest(const char *, size_t, unsigned char digest[32]);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* db.c: the SQLite file: migrations, the statement table, typed queries. */
+
+enum role {
+	ROLE_ADMIN = 1,
+	ROLE_EDITOR = 2,
+	ROLE_VIEWER = 3,
+	ROLE__MAX
+};
+#define ROLE_BIT(r)	(1u << ((r) - 1))
+
+const char *role_name(enum role);
+int	 role_parse(const char *);	/* the role or 0 */
+
+enum status { STATUS_ACTIVE, STATUS_PENDING, STATUS_DISABLED, STATUS__MAX };
+const char *status_name(enum status);
+int	 status_parse(const char *);	/* the status or -1 */
+
+struct user {
+	int64_t		 uid;		/* rowid */
+	char		 id[37];
+	char		*username;
+	char		*email;		/* NULL when none */
+	enum status	 status;
+	unsigned	 roles;		/* ROLE_BIT set */
+	int64_t		 created_at;	/* microseconds since the epoch */
+	int64_t		 last_login_at;	/* -1 when never */
+	char		*password_hash;	/* only loaded for login */
+};
+
+enum db_rc { DB_OK = 0, DB_NONE, DB_EXISTS_USERNAME, DB_EXISTS_EMAIL, DB_BUSY, DB_FAIL };
+
+int	 db_open(const char *path, int create);	/* 0 or -1; applies migrations */
+void	 db_close(void);
+enum err db_err(enum db_rc);			/* maps to the error enum */
+int	 db_schema_version(void);
+
+enum db_rc db_begin(void);			/* BEGIN IMMEDIATE */
+enum db_rc db_commit(void);
+void	 db_rollback(void);
+
+enum db_rc db_user_conflict(struct arena *, const char *username, const char *email);	/* DB_NONE: free */
+enum db_rc db_user_insert(struct arena *, struct user *, const char *hash);
+enum db_rc db_user_by_login(struct arena *, const char *username, size_t len, struct user *);
+enum db_rc db_user_set_login(int64_t uid, int64_t at, const char *new_hash);
+enum db_rc db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
+	    const unsigned char refresh[32], int64_t refresh_exp, int64_t now);
+/* The user behind an access token digest, with live status and roles; *expires_at set. */
+enum db_rc db_user_by_access(struct arena *, const unsigned char digest[32], struct user *, int64_t *expires_at);
+enum db_rc db_count_users(long long *);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* validate.c: the generic validator; schemas.c: the field tables of every request body. */
+
+enum ftype {
+	FT_STRING,	/* min/max code points */
+	FT_EMAIL,	/* EmailStr, normalised */
+	FT_ROLE,	/* a string that must name a role */
+	FT_SECRET,	/* a string never echoed back */
+	FT_PASSWORD,	/* a secret string under the password rules */
+	FT__MAX
+};
+
+struct field {
+	const char	*name;
+	enum ftype	 type;
+	int		 required;
+	int		 nullable;	/* null accepted as "not given" */
+	size_t		 min;
+	size_t		 max;
+	const char	*dflt;		/* default for an absent string */
+	int		 nocontrol;	/* control characters are a value_error */
+	const char	*exact;		/* the only value accepted when given (a pattern ^exact$) */
+};
+
+#define SCHEMA_MAX_FIELDS 8
+
+struct schema {
+	const char		*name;
+	int			 form;		/* the body is a login form, not JSON */
+	size_t			 nfields;
+	struct field		 fields[SCHEMA_MAX_FIELDS];
+};
+
+/* One value that passed validation. */
+struct value {
+	int		 present;	/* given and not null, or defaulted */
+	const char	*s;		/* NUL-terminated (arena) */
+	size_t		 len;
+	long long	 i;		/* ROLE_*: the role */
+};
+
+/* One pydantic-shaped problem. */
+struct verr {
+	const char		*type;
+	const char		*loc[3];
+	int			 loc_index;	/* >= 0: the second loc element is this number */
+	const char		*msg;
+	int			 input_kind;	/* VIN_* */
+	struct json_object	*input;
+	const char		*input_raw;
+	size_t			 input_raw_len;
+	const char		*ctx;		/* pre-rendered JSON object, or NULL */
+};
+
+enum { VIN_NULL, VIN_JSON, VIN_RAW, VIN_MASK, VIN_EMPTY_OBJECT };
+
+#define VERR_MAX 32
+
+struct verrs {
+	size_t		 n;
+	struct verr	 e[VERR_MAX];
+};
+
+extern const struct schema schema_admin_user_create;
+extern const struct schema schema_login;
+
+struct req;
+int	 is_json_type(const char *content_type);
+int	 json_parse_body(struct req *);	/* 0, or -1 with a json_invalid entry in req->verrs */
+void	 validate_body(struct req *, const struct schema *);
+struct verr *verr_add(struct verrs *, const char *type, const char *msg);
+void	 verrs_render(struct buf *, const struct verrs *);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* request.c and routes.c: one request, the route table and the dispatcher. */
+
+enum method { M_GET, M_POST, M_PATCH, M_DELETE, M_PUT, M_HEAD, M_OPTIONS, M_OTHER, M__MAX };
+
+enum cap {
+	CAP_NONE = 0,		/* public */
+	CAP_USER,		/* any active user */
+	CAP_UPLOAD,
+	CAP_CREATE_LAYERS,
+	CAP_EXPORT,
+	CAP_EDIT_METADATA,
+	CAP_MANAGE_COLLECTIONS,
+	CAP_USE_AI_CHAT,
+	CAP_MANAGE_USERS,
+	CAP_MANAGE_SETTINGS,
+	CAP__MAX
+};
+
+const char *cap_name(enum cap);
+int	 cap_granted(unsigned roles, enum cap);
+
+struct reply {
+	int		 status;
+	struct buf	 hdr;		/* extra header lines, each ending in \r\n */
+	struct buf	 body;
+	const char	*content_type;
+	const char	*detail;	/* error detail text (static or arena) */
+	struct verrs	*verrs;		/* for 422 */
+	int		 no_store;
+};
+
+struct req {
+	struct arena	*arena;
+	enum method	 method;
+	const char	*method_name;
+	const char	*path;		/* the route path, decoded */
+	const char	*query;
+	const char	*content_type;
+	const char	*authorization;
+	const char	*remote_addr;
+	const char	*body;
+	size_t		 body_len;
+	int		 body_json_ok;	/* body is JSON content and parsed */
+	struct json_object *json;	/* the parsed body, freed after the request */
+	const char	*params[2];	/* path parameters */
+	int64_t		 now;
+	char		 request_id[37];
+	struct user	 who;		/* the authenticated caller */
+	int		 authed;
+	struct value	 v[SCHEMA_MAX_FIELDS];	/* the validated body */
+	struct verrs	 verrs;
+};
+
+typedef enum err (*handler_fn)(struct req *, struct reply *);
+
+struct route {
+	enum method		 method;
+	const char		*pattern;	/* segments; "{}" matches one */
+	handler_fn		 handler;
+	enum cap		 cap;
+	const struct schema	*schema;
+};
+
+/* The request environment as the web server gave it (copied out of libfcgi's environ). */
+struct cgi_env {
+	const char	*method;
+	const char	*path_info;
+	const char	*script_name;
+	const char	*request_uri;
+	const char	*query;
+	const char	*content_type;
+	const char	*content_length;
+	const char	*authorization;
+	const char	*remote_addr;
+};
+
+void	 request_route_path(struct req *, const struct cgi_env *);
+enum method method_parse(const char *);
+const char *method_str(enum method);
+void	 dispatch(struct req *, struct reply *);
+enum err reply_error(struct reply *, enum err, const char *detail);	/* sets the detail, returns e */
+void	 reply_finish(struct req *, struct reply *, enum err);
+void	 reply_json_begin(struct reply *, int status);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* loop.c: the FCGI_Accept loop; the only file that includes fcgi_stdio.h. */
+
+struct app {
+	struct arena	 arena;
+	struct reply	 reply;
+};
+
+int	 loop_run(void);		/* serves until SIGTERM or, as CGI, one request */
+int	 serve_prefork(const char *listen, int workers);
+
+enum { BODY_OK, BODY_TOO_LARGE, BODY_SHORT };
+
+/* A whole request as bytes in, response out; used by loop.c and by tests that drive the core in process. */
+void	 app_handle(struct app *, const struct cgi_env *, const char *body, size_t body_len,
+	    int body_state, struct buf *out);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* h_auth.c and h_users.c: the handlers. */
+
+enum err h_login(struct req *, struct reply *);
+enum err h_me(struct req *, struct reply *);
+enum err h_users_create(struct req *, struct reply *);
+void	 user_json(struct buf *, const struct user *);
+int	 auth_resolve(struct req *, struct reply *, enum err *);	/* 0 authed, -1 error set */
+
+#endif /* GATEHOUSE_H */

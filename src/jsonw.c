@@ -1,0 +1,152 @@
+/*
+ * jsonw.c: compact JSON output written straight into a buffer, keys in the order the caller writes them, and the
+ * echo of client input inside 422 entries with every secret field masked.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "gatehouse.h"
+
+void
+jw_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	 i, run = 0;
+
+	buf_putc(b, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[6];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		buf_put(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+			u[4] = hex[c >> 4]; u[5] = hex[c & 15];
+			buf_put(b, u, 6);
+			continue;
+		}
+		buf_puts(b, esc);
+	}
+	buf_put(b, s + run, n - run);
+	buf_putc(b, '"');
+}
+
+void
+jw_cstr(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		buf_put(b, "null", 4);
+	else
+		jw_str(b, s, strlen(s));
+}
+
+void
+jw_int(struct buf *b, long long v)
+{
+	buf_printf(b, "%lld", v);
+}
+
+void
+jw_bool(struct buf *b, int v)
+{
+	if (v)
+		buf_put(b, "true", 4);
+	else
+		buf_put(b, "false", 5);
+}
+
+void
+jw_time(struct buf *b, int64_t us)
+{
+	char t[32];
+
+	if (us < 0) {
+		buf_put(b, "null", 4);
+		return;
+	}
+	time_iso(us, t);
+	buf_putc(b, '"');
+	buf_puts(b, t);
+	buf_putc(b, '"');
+}
+
+/* The request fields whose values are never echoed back (SPEC §3). */
+int
+jw_is_secret_key(const char *k)
+{
+	static const char *const secret[] = {
+		"password", "current_password", "new_password", "refresh_token", "api_key", "key", NULL
+	};
+	size_t i;
+
+	for (i = 0; secret[i] != NULL; i++)
+		if (strcmp(k, secret[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+jw_echo(struct buf *b, struct json_object *o)
+{
+	size_t	 i, n;
+	int	 first = 1;
+
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		buf_put(b, "null", 4);
+		break;
+	case json_type_boolean:
+		jw_bool(b, json_object_get_boolean(o));
+		break;
+	case json_type_string:
+		jw_str(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_int:
+	case json_type_double:
+		buf_puts(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		break;
+	case json_type_array:
+		buf_putc(b, '[');
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				buf_putc(b, ',');
+			jw_echo(b, json_object_array_get_idx(o, i));
+		}
+		buf_putc(b, ']');
+		break;
+	case json_type_object: {
+		buf_putc(b, '{');
+		json_object_object_foreach(o, k, v) {
+			if (!first)
+				buf_putc(b, ',');
+			first = 0;
+			jw_str(b, k, strlen(k));
+			buf_putc(b, ':');
+			if (jw_is_secret_key(k))
+				jw_str(b, SECRET_MASK, sizeof(SECRET_MASK) - 1);
+			else
+				jw_echo(b, v);
+		}
+		buf_putc(b, '}');
+		break;
+	}
+	}
+}

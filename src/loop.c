@@ -1,0 +1,252 @@
+/*
+ * loop.c: the door to the web server, and the only file that includes fcgi_stdio.h (it redefines stdio).
+ *
+ * One FCGI_Accept loop serves every way a server may run us: under spawn-fcgi or a server that passes the
+ * listening socket on fd 0 (FastCGI), as plain CGI (FCGI_Accept returns once, on the real environment), or on
+ * our own socket with pre-forked workers (serve_prefork, which puts the socket on fd 0 and forks). The database
+ * is opened in each worker, after any fork. SIGTERM lets the request in flight finish, then the worker exits.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fcgi_stdio.h"
+
+#include "gatehouse.h"
+
+#define DRAIN_MAX	(16L * 1024 * 1024)	/* bytes of an oversized body read and dropped at most */
+
+static volatile sig_atomic_t in_request;
+static volatile sig_atomic_t term_pending;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	if (!in_request)
+		_exit(0);	/* idle in accept: nothing in flight */
+	term_pending = 1;
+}
+
+static const char *
+env_copy(struct arena *a, const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL ? arena_strdup(a, v) : NULL;
+}
+
+/* Reads the request body into b; BODY_TOO_LARGE and BODY_SHORT as app_handle expects. */
+static int
+read_body(const char *clen, struct buf *b)
+{
+	long long	 n = 0, left;
+	char		 sink[16384];
+	size_t		 got;
+
+	buf_reset(b);
+	if (clen == NULL || *clen == '\0')
+		return BODY_OK;
+	if (parse_long(clen, 0, INT64_MAX, &n) == -1)
+		return BODY_SHORT;
+	if (n > cfg.body_limit) {
+		/* Drop what the server already sends, so it reads our 413 rather than a reset. */
+		for (left = n < DRAIN_MAX ? n : DRAIN_MAX; left > 0; left -= (long long)got)
+			if ((got = fread(sink, 1, left < (long long)sizeof(sink) ? (size_t)left : sizeof(sink),
+			    stdin)) == 0)
+				break;
+		return BODY_TOO_LARGE;
+	}
+	if (buf_reserve(b, (size_t)n) == -1)
+		return BODY_TOO_LARGE;
+	b->len = fread(b->p, 1, (size_t)n, stdin);
+	b->p[b->len] = '\0';
+	return b->len == (size_t)n ? BODY_OK : BODY_SHORT;
+}
+
+int
+loop_run(void)
+{
+	static struct app	 app;
+	struct sigaction	 sa;
+	struct buf		 body = { 0 }, out = { 0 };
+	int			 db_ok, state;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	arena_init(&app.arena, (size_t)cfg.body_limit * 8 + 1024 * 1024);
+	db_ok = db_open(cfg.database, 0) == 0;
+
+	while (FCGI_Accept() >= 0) {
+		struct cgi_env env;
+
+		in_request = 1;
+		if (!db_ok)
+			db_ok = db_open(cfg.database, 0) == 0;
+		env.method = env_copy(&app.arena, "REQUEST_METHOD");
+		env.path_info = env_copy(&app.arena, "PATH_INFO");
+		env.script_name = env_copy(&app.arena, "SCRIPT_NAME");
+		env.request_uri = env_copy(&app.arena, "REQUEST_URI");
+		env.query = env_copy(&app.arena, "QUERY_STRING");
+		env.content_type = env_copy(&app.arena, "CONTENT_TYPE");
+		env.content_length = env_copy(&app.arena, "CONTENT_LENGTH");
+		env.authorization = env_copy(&app.arena, "HTTP_AUTHORIZATION");
+		env.remote_addr = env_copy(&app.arena, "REMOTE_ADDR");
+
+		state = read_body(env.content_length, &body);
+		buf_reset(&out);
+		if (!db_ok) {
+			/* Answer every request with 503 until the database opens; the cause is in the log. */
+			static const char unavailable[] = "Status: 503 Service Unavailable\r\n"
+			    "Content-Type: application/json\r\nRetry-After: 5\r\nCache-Control: no-store\r\n\r\n"
+			    "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,"
+			    "\"detail\":\"The database could not serve this request. Please retry.\"}";
+			buf_puts(&out, unavailable);
+		} else
+			app_handle(&app, &env, body.p, state == BODY_OK ? body.len : 0, state, &out);
+		fwrite(out.p, 1, out.len, stdout);
+		if (body.p != NULL)
+			wipe(body.p, body.len);
+		arena_reset(&app.arena);
+		FCGI_Finish();
+		in_request = 0;
+		if (term_pending)
+			break;
+	}
+	buf_free(&body);
+	buf_free(&out);
+	arena_free(&app.arena);
+	if (db_ok)
+		db_close();
+	return 0;
+}
+
+/* Pre-forked workers on our own socket. */
+
+static volatile sig_atomic_t master_term;
+static sigset_t		 worker_mask;	/* the signal mask a worker starts with */
+static volatile sig_atomic_t child_exited;
+
+static void
+on_master_term(int sig)
+{
+	(void)sig;
+	master_term = 1;
+}
+
+static void
+on_child(int sig)
+{
+	(void)sig;
+	child_exited = 1;
+}
+
+static pid_t
+spawn_worker(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &worker_mask, NULL);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGCHLD, SIG_DFL);
+		_exit(loop_run());
+	}
+	if (pid == -1)
+		log_err("cannot fork a worker: %s", strerror(errno));
+	return pid;
+}
+
+int
+serve_prefork(const char *listen, int workers)
+{
+	struct sigaction	 sa;
+	pid_t			*pids;
+	sigset_t		 mask, old;
+	int			 fd, i, alive, status;
+	int			 is_path = listen[0] == '/' || listen[0] == '.';
+
+	if (is_path)
+		unlink(listen);
+	if ((fd = FCGX_OpenSocket(listen, 1024)) < 0) {
+		log_err("cannot listen on %s: %s", listen, strerror(errno));
+		return 1;
+	}
+	if (is_path)
+		chmod(listen, 0660);
+	if (fd != 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	if ((pids = calloc((size_t)workers, sizeof(*pids))) == NULL)
+		return 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_master_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	worker_mask = old;
+
+	for (i = 0; i < workers; i++)
+		pids[i] = spawn_worker();
+	log_info("listening on %s with %d workers", listen, workers);
+
+	while (!master_term) {
+		sigsuspend(&old);
+		if (!child_exited)
+			continue;
+		child_exited = 0;
+		for (i = 0; i < workers; i++) {
+			if (pids[i] <= 0 || waitpid(pids[i], &status, WNOHANG) != pids[i])
+				continue;
+			if (master_term)
+				break;
+			if (WIFSIGNALED(status))
+				log_err("worker %d killed by signal %d; restarting it", (int)pids[i], WTERMSIG(status));
+			else
+				log_warn("worker %d exited with status %d; restarting it", (int)pids[i],
+				    WEXITSTATUS(status));
+			sleep(WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL ? 1 : 0);
+			pids[i] = spawn_worker();
+		}
+	}
+	log_info("stopping: letting the requests in flight finish");
+	for (i = 0; i < workers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (alive = workers; alive > 0;) {
+		pid_t p = wait(&status);
+		if (p == -1 && errno != EINTR)
+			break;
+		if (p > 0)
+			alive--;
+	}
+	if (is_path)
+		unlink(listen);
+	free(pids);
+	return 0;
+}

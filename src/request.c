@@ -1,0 +1,135 @@
+/*
+ * request.c: turns what the web server handed over (CGI variables and the body) into a struct req, runs the
+ * dispatcher, and writes the CGI response (Status line, headers, body) into one buffer. Nothing here touches
+ * the socket, so tests and fuzzers drive the whole request path in process.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "gatehouse.h"
+
+/*
+ * The route path: PATH_INFO when the server sets it (already decoded), else the request path minus
+ * SCRIPT_NAME, percent-decoded (SPEC §1).
+ */
+void
+request_route_path(struct req *r, const struct cgi_env *env)
+{
+	const char	*uri, *q;
+	char		*p;
+	size_t		 n, sn;
+
+	if (env->path_info != NULL && env->path_info[0] != '\0') {
+		r->path = env->path_info;
+		return;
+	}
+	uri = env->request_uri != NULL ? env->request_uri : "";
+	q = strchr(uri, '?');
+	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	if ((p = arena_strndup(r->arena, uri, n)) == NULL) {
+		r->path = "/";
+		return;
+	}
+	n = pct_decode(p, n, 0);
+	p[n] = '\0';
+	sn = env->script_name != NULL ? strlen(env->script_name) : 0;
+	if (sn > 0 && strncmp(p, env->script_name, sn) == 0 && (p[sn] == '/' || p[sn] == '\0'))
+		p += sn;
+	r->path = *p != '\0' ? p : "/";
+}
+
+/* Overwrites the values of secret fields inside the parsed body before it is freed. */
+static void
+json_wipe_secrets(struct json_object *o)
+{
+	if (o == NULL || json_object_get_type(o) != json_type_object)
+		return;
+	json_object_object_foreach(o, k, v) {
+		if (jw_is_secret_key(k) && json_object_get_type(v) == json_type_string)
+			wipe((void *)(uintptr_t)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	}
+}
+
+static void
+write_response(struct req *r, struct reply *rep, struct buf *out)
+{
+	buf_printf(out, "Status: %d %s\r\n", rep->status, http_reason(rep->status));
+	if (rep->status != 204) {
+		buf_printf(out, "Content-Type: %s\r\n", rep->content_type != NULL ? rep->content_type :
+		    "application/json");
+		buf_printf(out, "Content-Length: %zu\r\n", rep->body.len);
+	}
+	buf_puts(out, "X-Request-ID: ");
+	buf_puts(out, r->request_id);
+	buf_puts(out, "\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Referrer-Policy: strict-origin-when-cross-origin\r\n"
+	    "Content-Security-Policy: frame-ancestors 'self'\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n");
+	buf_put(out, rep->hdr.p, rep->hdr.len);
+	buf_puts(out, "\r\n");
+	if (rep->status != 204)
+		buf_put(out, rep->body.p, rep->body.len);
+}
+
+void
+app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t body_len, int body_state,
+    struct buf *out)
+{
+	struct req	 r;
+	struct reply	*rep = &app->reply;
+	int64_t		 t0 = now_us();
+
+	memset(&r, 0, sizeof(r));
+	r.arena = &app->arena;
+	r.now = t0;
+	r.method_name = env->method != NULL ? env->method : "";
+	r.method = method_parse(env->method);
+	r.query = env->query != NULL ? env->query : "";
+	r.content_type = env->content_type;
+	r.authorization = env->authorization;
+	r.remote_addr = env->remote_addr;
+	r.body = body != NULL ? body : "";
+	r.body_len = body_len;
+	uuid_v4(r.request_id);
+	log_set_request(r.request_id);
+	request_route_path(&r, env);
+
+	rep->status = 200;
+	rep->content_type = "application/json";
+	rep->detail = NULL;
+	rep->verrs = NULL;
+	buf_reset(&rep->hdr);
+	buf_reset(&rep->body);
+
+	if (body_state == BODY_TOO_LARGE)
+		reply_finish(&r, rep, ERR_TOO_LARGE);
+	else if (body_state == BODY_SHORT)
+		reply_finish(&r, rep, reply_error(rep, ERR_BAD_REQUEST,
+		    "The request body is shorter than its Content-Length"));
+	else
+		dispatch(&r, rep);
+
+	if (rep->body.failed || rep->hdr.failed) {
+		log_err("out of memory building the response");
+		buf_reset(&rep->hdr);
+		buf_reset(&rep->body);
+		reply_finish(&r, rep, ERR_UNAVAILABLE);
+	}
+	write_response(&r, rep, out);
+	if (rep->status >= 500)
+		log_warn("%s %s: %d", r.method_name, r.path, rep->status);
+	else
+		log_debug("%s %s: %d in %lld us", r.method_name, r.path, rep->status,
+		    (long long)(now_us() - t0));
+	json_wipe_secrets(r.json);
+	json_object_put(r.json);
+	log_set_request(NULL);
+}

@@ -1,0 +1,233 @@
+/*
+ * routes.c: the route table, which carries the policy of every endpoint (method, path, handler, required
+ * capability, body schema), and the dispatcher that applies it in one order for every request:
+ * route (404, 405) -> malformed JSON (422, before authentication, as the reference) -> credentials (401) ->
+ * capability (403) -> validation (422) -> handler.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "gatehouse.h"
+
+static const struct route routes[] = {
+	{ M_POST, "/auth/login", h_login, CAP_NONE, &schema_login },
+	{ M_GET, "/auth/me", h_me, CAP_USER, NULL },
+	{ M_POST, "/admin/users", h_users_create, CAP_MANAGE_USERS, &schema_admin_user_create },
+};
+
+static const char *const cap_names[CAP__MAX] = {
+	[CAP_NONE] = "", [CAP_USER] = "",
+	[CAP_UPLOAD] = "upload", [CAP_CREATE_LAYERS] = "create_layers", [CAP_EXPORT] = "export",
+	[CAP_EDIT_METADATA] = "edit_metadata", [CAP_MANAGE_COLLECTIONS] = "manage_collections",
+	[CAP_USE_AI_CHAT] = "use_ai_chat", [CAP_MANAGE_USERS] = "manage_users",
+	[CAP_MANAGE_SETTINGS] = "manage_settings",
+};
+
+/* The default role matrix (reference §2.7, DOCS-ERA capabilities): which roles grant each capability. */
+static const unsigned cap_roles[CAP__MAX] = {
+	[CAP_UPLOAD] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
+	[CAP_CREATE_LAYERS] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
+	[CAP_EXPORT] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR) | ROLE_BIT(ROLE_VIEWER),
+	[CAP_EDIT_METADATA] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
+	[CAP_MANAGE_COLLECTIONS] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
+	[CAP_USE_AI_CHAT] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
+	[CAP_MANAGE_USERS] = ROLE_BIT(ROLE_ADMIN),
+	[CAP_MANAGE_SETTINGS] = ROLE_BIT(ROLE_ADMIN),
+};
+
+const char *
+cap_name(enum cap c)
+{
+	return c < CAP__MAX ? cap_names[c] : "";
+}
+
+int
+cap_granted(unsigned roles, enum cap c)
+{
+	if (c == CAP_NONE || c == CAP_USER)
+		return 1;
+	return c < CAP__MAX && (roles & cap_roles[c]) != 0;
+}
+
+static const char *const method_names[M__MAX] = {
+	[M_GET] = "GET", [M_POST] = "POST", [M_PATCH] = "PATCH", [M_DELETE] = "DELETE", [M_PUT] = "PUT",
+	[M_HEAD] = "HEAD", [M_OPTIONS] = "OPTIONS", [M_OTHER] = "",
+};
+
+enum method
+method_parse(const char *s)
+{
+	int m;
+
+	for (m = 0; m < M_OTHER; m++)
+		if (s != NULL && strcmp(s, method_names[m]) == 0)
+			return (enum method)m;
+	return M_OTHER;
+}
+
+const char *
+method_str(enum method m)
+{
+	return m < M__MAX ? method_names[m] : "";
+}
+
+/*
+ * Matches a path against a pattern segment by segment; "{}" matches one non-empty segment, whose text goes to
+ * params. One trailing slash on the path is ignored: every route answers with and without it.
+ */
+static int
+route_match(const char *pattern, const char *path, const char *params[2], struct arena *a)
+{
+	size_t	 plen = strlen(path), np = 0;
+	const char *p = pattern, *q = path;
+
+	if (plen > 1 && path[plen - 1] == '/')
+		plen--;
+	while (*p != '\0') {
+		const char *pe, *qe, *qend = path + plen;
+
+		if (*p != '/' || q >= qend || *q != '/')
+			return 0;
+		p++, q++;
+		pe = strchr(p, '/');
+		if (pe == NULL)
+			pe = p + strlen(p);
+		qe = memchr(q, '/', (size_t)(qend - q));
+		if (qe == NULL)
+			qe = qend;
+		if (pe - p == 2 && p[0] == '{' && p[1] == '}') {
+			if (qe == q || np >= 2)
+				return 0;
+			if (params != NULL)
+				params[np] = arena_strndup(a, q, (size_t)(qe - q));
+			np++;
+		} else if (pe - p != qe - q || memcmp(p, q, (size_t)(pe - p)) != 0)
+			return 0;
+		p = pe;
+		q = qe;
+	}
+	return q == path + plen;
+}
+
+void
+reply_json_begin(struct reply *rep, int status)
+{
+	rep->status = status;
+	rep->content_type = "application/json";
+	buf_reset(&rep->body);
+}
+
+enum err
+reply_error(struct reply *rep, enum err e, const char *detail)
+{
+	rep->detail = detail;
+	return e;
+}
+
+static void
+dispatch_route(struct req *r, struct reply *rep)
+{
+	const struct route	*rt = NULL;
+	size_t			 i, n = sizeof(routes) / sizeof(routes[0]);
+	unsigned		 allow = 0;
+	enum err		 e;
+
+	for (i = 0; i < n; i++) {
+		if (!route_match(routes[i].pattern, r->path, NULL, NULL))
+			continue;
+		allow |= 1u << routes[i].method;
+		if (rt == NULL && routes[i].method == r->method)
+			rt = &routes[i];
+	}
+	if (rt == NULL) {
+		if (allow == 0) {
+			reply_finish(r, rep, ERR_NOT_FOUND);
+			return;
+		}
+		buf_puts(&rep->hdr, "Allow: ");
+		for (i = 0; i < M_OTHER; i++)
+			if (allow & (1u << i)) {
+				buf_puts(&rep->hdr, method_str((enum method)i));
+				allow &= ~(1u << i);
+				buf_puts(&rep->hdr, allow ? ", " : "\r\n");
+			}
+		reply_finish(r, rep, ERR_METHOD);
+		return;
+	}
+	route_match(rt->pattern, r->path, r->params, r->arena);
+
+	if (rt->schema != NULL && r->body_len > 0 && is_json_type(r->content_type) && json_parse_body(r) == -1) {
+		reply_finish(r, rep, ERR_VALIDATION);
+		return;
+	}
+	if (rt->cap != CAP_NONE) {
+		if (auth_resolve(r, rep, &e) == -1) {
+			reply_finish(r, rep, e);
+			return;
+		}
+		if (!cap_granted(r->who.roles, rt->cap)) {
+			reply_finish(r, rep, reply_error(rep, ERR_FORBIDDEN,
+			    arena_printf(r->arena, "Missing permission: %s", cap_name(rt->cap))));
+			return;
+		}
+	}
+	if (rt->schema != NULL)
+		validate_body(r, rt->schema);
+	if (r->verrs.n > 0) {
+		reply_finish(r, rep, ERR_VALIDATION);
+		return;
+	}
+	e = rt->handler(r, rep);
+	reply_finish(r, rep, e);
+}
+
+void
+dispatch(struct req *r, struct reply *rep)
+{
+	dispatch_route(r, rep);
+}
+
+/*
+ * Writes the error body for e (unless the handler already wrote a success body) and the headers that depend on
+ * the outcome. Error bodies: {"type":"about:blank","title","status","detail"}; detail is the 422 array.
+ */
+void
+reply_finish(struct req *r, struct reply *rep, enum err e)
+{
+	if (e == ERR_OK)
+		return;
+	if (rep->detail == NULL)
+		rep->detail = err_detail(e);
+	rep->status = err_status(e);
+	rep->content_type = "application/json";
+	buf_reset(&rep->body);
+	buf_puts(&rep->body, "{\"type\":\"about:blank\",\"title\":");
+	jw_cstr(&rep->body, err_title(e));
+	buf_printf(&rep->body, ",\"status\":%d,\"detail\":", rep->status);
+	if (e == ERR_VALIDATION)
+		verrs_render(&rep->body, &r->verrs);
+	else
+		jw_cstr(&rep->body, rep->detail);
+	buf_putc(&rep->body, '}');
+	switch (e) {
+	case ERR_UNAUTHORIZED:
+	case ERR_LOGIN_FAILED:
+		buf_puts(&rep->hdr, "WWW-Authenticate: Bearer\r\n");
+		break;
+	case ERR_TOKEN_EXPIRED:
+		buf_puts(&rep->hdr, "WWW-Authenticate: Bearer error=\"invalid_token\", "
+		    "error_description=\"The access token expired\"\r\n");
+		break;
+	case ERR_UNAVAILABLE:
+	case ERR_THROTTLED:
+		buf_puts(&rep->hdr, "Retry-After: 1\r\n");
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,266 @@
+/*
+ * util.c: small bounded helpers shared by every module: UTF-8, time, randomness and digests (libsodium),
+ * percent-decoding and strict number parsing.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "gatehouse.h"
+
+/* Decodes one code point at s (n bytes left); returns its length, or 0 when the sequence is invalid. */
+static size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t	 len, i;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static size_t
+utf8_encode(uint32_t c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+int
+utf8_check(const char *s, size_t n, size_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_decode(p + i, n - i, &cp)) == 0) {
+			if (bad != NULL)
+				*bad = i;
+			return -1;
+		}
+		i += k;
+	}
+	return 0;
+}
+
+size_t
+utf8_len(const char *s, size_t n)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			count++;
+	return count;
+}
+
+int
+utf8_has_control(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+		if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			return 1;
+	}
+	return 0;
+}
+
+/* A lower-cased copy of valid UTF-8, for the unique keys of usernames and emails. */
+char *
+utf8_fold(struct arena *a, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char	*out, *o;
+	size_t	 i = 0, k;
+	uint32_t cp;
+
+	/* Folding never makes a code point's encoding more than one byte longer... except a handful; allow 2x. */
+	if (n > SIZE_MAX / 2 - 1 || (out = arena_alloc(a, n * 2 + 1)) == NULL)
+		return NULL;
+	o = out;
+	while (i < n) {
+		if ((k = utf8_decode(p + i, n - i, &cp)) == 0) {
+			*o++ = s[i++];
+			continue;
+		}
+		o += utf8_encode(fold_cp(cp), o);
+		i += k;
+	}
+	*o = '\0';
+	return out;
+}
+
+int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+time_iso(int64_t us, char out[32])
+{
+	time_t		 t = (time_t)(us / 1000000);
+	unsigned	 frac = (unsigned)(us % 1000000);
+	struct tm	 tm;
+	char		 tmp[96];
+
+	gmtime_r(&t, &tm);
+	if (frac != 0)
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	else
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	tmp[31] = '\0';	/* years past 9999 only */
+	memcpy(out, tmp, 32);
+}
+
+void
+random_bytes(void *p, size_t n)
+{
+	randombytes_buf(p, n);
+}
+
+void
+sha256(const void *p, size_t n, unsigned char out[32])
+{
+	crypto_hash_sha256(out, p, n);
+}
+
+size_t
+b64url_encode(const unsigned char *in, size_t n, char *out, size_t outsz)
+{
+	if (outsz < sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		return 0;
+	sodium_bin2base64(out, outsz, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return strlen(out);
+}
+
+int
+ct_equal(const char *a, const char *b, size_t n)
+{
+	return sodium_memcmp(a, b, n) == 0;
+}
+
+void
+wipe(void *p, size_t n)
+{
+	if (p != NULL)
+		sodium_memzero(p, n);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t
+pct_decode(char *s, size_t n, int plus_is_space)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		int hi, lo;
+
+		if (s[i] == '%' && i + 2 < n &&
+		    (hi = hexval((unsigned char)s[i + 1])) >= 0 && (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+			s[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (s[i] == '+' && plus_is_space)
+			s[o++] = ' ';
+		else
+			s[o++] = s[i];
+	}
+	if (o < n)
+		s[o] = '\0';
+	return o;
+}
+
+/* Strict decimal: optional sign, digits only, within [min, max]; 0 or -1. */
+int
+parse_long(const char *s, long long min, long long max, long long *out)
+{
+	long long	 v;
+	char		*end;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

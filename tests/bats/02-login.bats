@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# POST /auth/login: the OAuth2 password form (and JSON), tokens, failures and their texts.
+
+load helpers
+
+setup_file() { start_instance; }
+teardown_file() { stop_instance; }
+
+@test "login with the form returns a TokenResponse" {
+	req POST /auth/login -H 'Content-Type: application/x-www-form-urlencoded' \
+		--data-urlencode username=admin --data-urlencode "password=$ADMIN_PASSWORD"
+	expect 200
+	[ "$(jq -r 'keys_unsorted|join(",")' <<<"$body")" = "access_token,refresh_token,token_type,expires_in" ]
+	[[ $(jq -r .access_token <<<"$body") =~ ^gat_[A-Za-z0-9_-]{43}$ ]]
+	[[ $(jq -r .refresh_token <<<"$body") =~ ^grt_[A-Za-z0-9_-]{43}$ ]]
+	[ "$(jq -r .token_type <<<"$body")" = bearer ]
+	[ "$(jq -r .expires_in <<<"$body")" = 900 ]
+	[ "$(header Cache-Control)" = no-store ]
+}
+
+@test "login with a JSON body works too" {
+	req POST /auth/login -H 'Content-Type: application/json' \
+		--data "$(jq -nc --arg p "$ADMIN_PASSWORD" '{username:"admin",password:$p}')"
+	expect 200
+	[ "$(jq -r .token_type <<<"$body")" = bearer ]
+}
+
+@test "the username matches case-insensitively" {
+	req POST /auth/login --data-urlencode username=ADMIN --data-urlencode "password=$ADMIN_PASSWORD"
+	expect 200
+}
+
+@test "a wrong password is 401 with WWW-Authenticate" {
+	req POST /auth/login --data-urlencode username=admin --data-urlencode password=wrong-password
+	problem 401 "Incorrect username or password"
+	[ "$(header WWW-Authenticate)" = Bearer ]
+}
+
+@test "an unknown user gets the same 401 as a wrong password" {
+	req POST /auth/login --data-urlencode username=nobody-here --data-urlencode password=whatever1
+	problem 401 "Incorrect username or password"
+	[ "$(header WWW-Authenticate)" = Bearer ]
+}
+
+@test "missing and empty form fields are 422 Field required" {
+	req POST /auth/login --data 'username=&password='
+	invalid '[{"type":"missing","loc":["body","username"],"msg":"Field required","input":null},
+		{"type":"missing","loc":["body","password"],"msg":"Field required","input":null}]'
+	req POST /auth/login
+	invalid '[{"type":"missing","loc":["body","username"],"msg":"Field required","input":null},
+		{"type":"missing","loc":["body","password"],"msg":"Field required","input":null}]'
+}
+
+@test "a wrong grant_type is 422 string_pattern_mismatch" {
+	req POST /auth/login --data 'username=admin&password=x&grant_type=implicit'
+	invalid '[{"type":"string_pattern_mismatch","loc":["body","grant_type"],"msg":"String should match pattern '"'^password\$'"'","input":"implicit","ctx":{"pattern":"^password$"}}]'
+}
+
+@test "grant_type=password and the OAuth2 extras are accepted" {
+	req POST /auth/login --data-urlencode username=admin --data-urlencode "password=$ADMIN_PASSWORD" \
+		--data 'grant_type=password&scope=&client_id=x'
+	expect 200
+}
+
+@test "a password is never echoed in a 422" {
+	req POST /auth/login -H 'Content-Type: application/json' --data '{"password":"s3cret-value"}'
+	[ "$code" = 422 ]
+	! grep -q s3cret-value <<<"$body"
+	grep -q '"password":"\*\*\*\*\*\*\*\*"' <<<"$body"
+}
+
+@test "login sets last_login_at" {
+	req GET /auth/me/ -H "Authorization: Bearer $ADMIN_TOKEN"
+	expect 200
+	[[ $(jq -r .last_login_at <<<"$body") =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]{6})?Z$ ]]
+}
+
+@test "a login with the token's scheme in another case still works" {
+	req GET /auth/me/ -H "Authorization: bEaReR $ADMIN_TOKEN"
+	expect 200
+}
+
+@test "failed logins leave no password in the log" {
+	req POST /auth/login --data-urlencode username=admin --data-urlencode password=leaky-secret-42
+	[ "$code" = 401 ]
+	! grep -rq leaky-secret-42 "$INST/logs"
+}

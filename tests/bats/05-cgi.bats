@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# The same binary as plain CGI: run directly with a CGI environment, and behind lighttpd's mod_cgi.
+
+load helpers
+
+setup_file() { start_instance; }
+teardown_file() {
+	[ -f "$INST/lighttpd.pid" ] && kill "$(cat "$INST/lighttpd.pid")" 2>/dev/null
+	stop_instance
+}
+
+# cgi METHOD REQUEST_URI [BODY [CONTENT_TYPE [AUTHORIZATION]]]: one request as CGI, without PATH_INFO.
+cgi() {
+	local input=${3:-}
+	printf '%s' "$input" | env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 GATEHOUSE_CONFIG="$INST/gatehouse.conf" \
+		REQUEST_METHOD="$1" SCRIPT_NAME=/api REQUEST_URI="$2" QUERY_STRING= REMOTE_ADDR=127.0.0.1 \
+		CONTENT_LENGTH="${#input}" CONTENT_TYPE="${4:-}" HTTP_AUTHORIZATION="${5:-}" \
+		"$GATEHOUSE_BIN/gatehouse" >"$BATS_TEST_TMPDIR/cgi.out"
+	code=$(head -n 1 "$BATS_TEST_TMPDIR/cgi.out" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
+	body=$(sed '1,/^\r$/d' "$BATS_TEST_TMPDIR/cgi.out")
+}
+
+@test "as CGI: login, routed on REQUEST_URI minus SCRIPT_NAME" {
+	cgi POST /api/auth/login "username=admin&password=$ADMIN_PASSWORD" application/x-www-form-urlencoded
+	expect 200
+	[ "$(jq -r .token_type <<<"$body")" = bearer ]
+}
+
+@test "as CGI: create a user, then it exists through nginx too" {
+	cgi POST /api/admin/users/ '{"username":"cgi-user","password":"longenough1"}' application/json \
+		"Bearer $ADMIN_TOKEN"
+	expect 201
+	[ "$(jq -r .username <<<"$body")" = cgi-user ]
+	[ "$(login_token cgi-user longenough1)" != null ]
+}
+
+@test "as CGI: errors keep the contract's shape" {
+	cgi GET /api/nothing
+	problem_body=$(jq -c . <<<"$body")
+	[ "$code" = 404 ]
+	[ "$problem_body" = '{"type":"about:blank","title":"Not Found","status":404,"detail":"Not Found"}' ]
+	cgi POST /api/admin/users/ '{' application/json
+	[ "$code" = 422 ]
+}
+
+@test "as CGI: a query string without = is not taken for options" {
+	out=$(env -i GATEWAY_INTERFACE=CGI/1.1 GATEHOUSE_CONFIG="$INST/gatehouse.conf" REQUEST_METHOD=GET \
+		SCRIPT_NAME=/api REQUEST_URI=/api/auth/me?--help QUERY_STRING=--help "$GATEHOUSE_BIN/gatehouse" --help </dev/null)
+	[[ $out == "Status: 401"* ]]
+}
+
+@test "behind lighttpd's mod_cgi, with PATH_INFO" {
+	command -v lighttpd >/dev/null || [ -x /usr/sbin/lighttpd ] || skip "lighttpd is not installed"
+	lport=$(free_port)
+	mkdir -p "$INST/www/cgi-bin"
+	ln -sf "$GATEHOUSE_BIN/gatehouse" "$INST/www/cgi-bin/gatehouse"
+	cat >"$INST/lighttpd.conf" <<CONF
+server.modules = ("mod_cgi", "mod_setenv")
+server.document-root = "$INST/www"
+server.bind = "127.0.0.1"
+server.port = $lport
+server.pid-file = "$INST/lighttpd.pid"
+server.errorlog = "$INST/logs/lighttpd-error.log"
+setenv.add-environment = ("GATEHOUSE_CONFIG" => "$INST/gatehouse.conf")
+\$HTTP["url"] =~ "^/cgi-bin/" { cgi.assign = ("" => "") }
+CONF
+	lighttpd -f "$INST/lighttpd.conf" 3>&-
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$lport/" && break; sleep 0.1; done
+	out=$(curl -sS --max-time 20 -w '\n%{http_code}' "http://127.0.0.1:$lport/cgi-bin/gatehouse/auth/me/" \
+		-H "Authorization: Bearer $ADMIN_TOKEN")
+	[ "$(tail -n 1 <<<"$out")" = 200 ]
+	[ "$(sed '$d' <<<"$out" | jq -r .username)" = admin ]
+	out=$(curl -sS --max-time 20 -w '\n%{http_code}' -X POST "http://127.0.0.1:$lport/cgi-bin/gatehouse/admin/users" \
+		-H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+		--data '{"username":"via-lighttpd","password":"longenough1","role":"editor"}')
+	[ "$(tail -n 1 <<<"$out")" = 201 ]
+	[ "$(sed '$d' <<<"$out" | jq -c .roles)" = '["editor"]' ]
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# The operator's command line: gatehousectl init and create-admin, gatehouse --help and --check, the configuration.
+
+load helpers
+
+setup() {
+	D=$BATS_TEST_TMPDIR
+	printf 'database = %s/g.db\nhash_cost = 1\n' "$D" >"$D/g.conf"
+	ctl="$GATEHOUSE_BIN/gatehousectl -c $D/g.conf"
+}
+
+@test "gatehouse and gatehousectl answer --help and --version" {
+	run "$GATEHOUSE_BIN/gatehouse" --help
+	[ "$status" -eq 0 ] && [[ $output == *"usage: gatehouse"* ]]
+	run "$GATEHOUSE_BIN/gatehousectl" --help
+	[ "$status" -eq 0 ] && [[ $output == *"create-admin"* ]]
+	run "$GATEHOUSE_BIN/gatehouse" --version
+	[[ $output == "gatehouse "* ]]
+	run "$GATEHOUSE_BIN/gatehouse" --bogus
+	[ "$status" -eq 2 ]
+}
+
+@test "init creates the database 0600 and is idempotent" {
+	run $ctl init
+	[ "$status" -eq 0 ] && [[ $output == *"schema version 1"* ]]
+	[ "$(stat -c %a "$D/g.db")" = 600 ]
+	run $ctl init
+	[ "$status" -eq 0 ] && [[ $output == *"0 users"* ]]
+}
+
+@test "create-admin with a generated password prints it once, and it works" {
+	$ctl init
+	run $ctl create-admin root
+	[ "$status" -eq 0 ]
+	pw=$(sed -n 's/^password: //p' <<<"$output")
+	[ ${#pw} -eq 20 ]
+	hash=$(sqlite3 "$D/g.db" "SELECT password_hash FROM users WHERE username = 'root'")
+	[[ $hash == '$y$'* ]]
+	[ "$(sqlite3 "$D/g.db" "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id")" = admin ]
+	! grep -q "$pw" "$D/g.db"
+}
+
+@test "create-admin reads the password from stdin or a file" {
+	$ctl init
+	printf 'from-stdin-pw\n' | $ctl create-admin -s alice
+	printf 'from-file-pw\n' >"$D/pw"
+	$ctl create-admin -f "$D/pw" --email Bob@Example.COM bob
+	[ "$(sqlite3 "$D/g.db" "SELECT email FROM users WHERE username = 'bob'")" = Bob@example.com ]
+}
+
+@test "create-admin refuses a taken name, a short password and a bad email" {
+	$ctl init
+	printf 'long-enough-pw\n' | $ctl create-admin -s alice
+	run sh -c "printf 'long-enough-pw\n' | $ctl create-admin -s ALICE"
+	[ "$status" -eq 1 ] && [[ $output == *"already taken"* ]]
+	run sh -c "printf 'short\n' | $ctl create-admin -s carol"
+	[ "$status" -eq 1 ] && [[ $output == *"8 to 256"* ]]
+	run $ctl create-admin -e not-an-email dave
+	[ "$status" -eq 1 ] && [[ $output == *"must have an @-sign"* ]]
+}
+
+@test "a missing database is reported, not created, by gatehouse --check" {
+	run "$GATEHOUSE_BIN/gatehouse" -c "$D/g.conf" --check
+	[ "$status" -eq 1 ] && [[ $output == *"does not exist"*"gatehousectl init"* ]]
+	[ ! -e "$D/g.db" ]
+	$ctl init
+	run "$GATEHOUSE_BIN/gatehouse" -c "$D/g.conf" --check
+	[ "$status" -eq 0 ]
+}
+
+@test "an unknown setting or a bad value stops start-up with file and line" {
+	printf 'database = %s/g.db\nhash_cots = 3\n' "$D" >"$D/bad.conf"
+	run "$GATEHOUSE_BIN/gatehouse" -c "$D/bad.conf" --check
+	[ "$status" -eq 1 ] && [[ $output == *"bad.conf:2: unknown setting \"hash_cots\""* ]]
+	printf 'hash_cost = 99\n' >"$D/bad.conf"
+	run "$GATEHOUSE_BIN/gatehousectl" -c "$D/bad.conf" init
+	[ "$status" -eq 1 ] && [[ $output == *"bad.conf:1: hash_cost must be a whole number from 1 to 11"* ]]
+}
+
+@test "a missing configuration named with -c is an error" {
+	run "$GATEHOUSE_BIN/gatehouse" -c "$D/none.conf" --check
+	[ "$status" -eq 1 ] && [[ $output == *"cannot read configuration"* ]]
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Process models: pre-forked workers (restart, SIGTERM finishing the request in flight), spawn-fcgi, and a
+# database that cannot be opened.
+
+load helpers
+
+setup_file() { start_instance --set hash_cost=10; }
+teardown_file() {
+	[ -f "$INST/spawn.pid" ] && kill "$(cat "$INST/spawn.pid")" 2>/dev/null
+	[ -f "$INST/nginx2.pid" ] && kill "$(cat "$INST/nginx2.pid")" 2>/dev/null
+	stop_instance
+}
+
+workers() { pgrep -P "$(cat "$INST/gatehouse.pid")" | sort; }
+
+@test "a worker killed with SIGKILL is replaced and service continues" {
+	before=$(workers)
+	[ "$(wc -l <<<"$before")" = 2 ]
+	kill -9 "$(head -n 1 <<<"$before")"
+	for i in $(seq 50); do [ "$(workers | wc -l)" = 2 ] && [ "$(workers)" != "$before" ] && break; sleep 0.1; done
+	[ "$(workers | wc -l)" = 2 ]
+	[ "$(workers)" != "$before" ]
+	req GET /auth/me/ -H "Authorization: Bearer $ADMIN_TOKEN"
+	expect 200
+	grep -q "killed by signal 9; restarting it" "$INST/logs/gatehouse.log"
+}
+
+@test "SIGTERM lets the request in flight finish, then everything exits" {
+	# A login at yescrypt cost 10 takes long enough to be in flight when the signal comes.
+	curl -s -o "$BATS_TEST_TMPDIR/slow" -w '%{http_code}' --max-time 30 -X POST "$BASE/auth/login" \
+		--data-urlencode username=admin --data-urlencode "password=$ADMIN_PASSWORD" >"$BATS_TEST_TMPDIR/slow.code" &
+	sleep 0.3
+	master=$(cat "$INST/gatehouse.pid")
+	kids=$(workers)
+	kill -TERM "$master"
+	wait
+	[ "$(cat "$BATS_TEST_TMPDIR/slow.code")" = 200 ]
+	[ "$(jq -r .token_type "$BATS_TEST_TMPDIR/slow")" = bearer ]
+	for i in $(seq 50); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$master" 2>/dev/null
+	for k in $kids; do ! kill -0 "$k" 2>/dev/null; done
+	[ ! -e "$INST/gatehouse.sock" ]
+	# Start it again for the tests that follow.
+	"$RUN" --bin "$GATEHOUSE_BIN" --port "$PORT" "$INST" >/dev/null
+}
+
+@test "under spawn-fcgi, with the socket on standard input" {
+	command -v spawn-fcgi >/dev/null || skip "spawn-fcgi is not installed"
+	sport=$(free_port)
+	spawn-fcgi -s "$INST/spawn.sock" -P "$INST/spawn.pid" -F 1 -- \
+		/usr/bin/env GATEHOUSE_CONFIG="$INST/gatehouse.conf" "$GATEHOUSE_BIN/gatehouse" >/dev/null 3>&-
+	sed -e "s|$INST/gatehouse.sock|$INST/spawn.sock|" -e "s|127.0.0.1:$PORT|127.0.0.1:$sport|" \
+		-e "s|$INST/nginx.pid|$INST/nginx2.pid|" "$INST/nginx.conf" >"$INST/nginx2.conf"
+	nginx -p "$INST" -c "$INST/nginx2.conf" -e "$INST/logs/nginx-error.log" </dev/null >/dev/null 2>&1 3>&-
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$sport/api/auth/me" && break; sleep 0.1; done
+	out=$(curl -sS --max-time 20 -w '\n%{http_code}' "http://127.0.0.1:$sport/api/auth/me/" \
+		-H "Authorization: Bearer $ADMIN_TOKEN")
+	[ "$(tail -n 1 <<<"$out")" = 200 ]
+	[ "$(sed '$d' <<<"$out" | jq -r .username)" = admin ]
+}
+
+@test "a database that cannot be opened gives 503 with Retry-After, and service returns with it" {
+	master=$(cat "$INST/gatehouse.pid")
+	kill -TERM "$master"
+	for i in $(seq 50); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
+	mv "$INST/gatehouse.db" "$INST/gatehouse.db.away"
+	setsid "$GATEHOUSE_BIN/gatehouse" -c "$INST/gatehouse.conf" -l "$INST/gatehouse.sock" -p "$INST/gatehouse.pid" \
+		</dev/null >>"$INST/logs/gatehouse.log" 2>&1 3>&- &
+	for i in $(seq 50); do [ -S "$INST/gatehouse.sock" ] && break; sleep 0.1; done
+	req GET /auth/me/ -H "Authorization: Bearer $ADMIN_TOKEN"
+	[ "$code" = 503 ]
+	[ -n "$(header Retry-After)" ]
+	[ "$(jq -r .status <<<"$body")" = 503 ]
+	mv "$INST/gatehouse.db.away" "$INST/gatehouse.db"
+	req GET /auth/me/ -H "Authorization: Bearer $ADMIN_TOKEN"
+	expect 200
+	grep -q "does not exist; create it with: gatehousectl init" "$INST/logs/gatehouse.log"
+}

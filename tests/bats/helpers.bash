@@ -1,0 +1,105 @@
+# helpers.bash: start and stop a real nginx + gatehouse instance per test file, and talk to it with curl.
+
+: "${GATEHOUSE_SRC:=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
+: "${GATEHOUSE_BIN:=$GATEHOUSE_SRC}"
+RUN="$GATEHOUSE_SRC/contrib/gatehouse-run"
+ADMIN_PASSWORD='Adm1n-correct-horse'
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+# start_instance [gatehouse-run options...]: a fresh folder, database and port; exports INST, PORT, BASE, ADMIN_TOKEN.
+start_instance() {
+	INST=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bats.XXXXXX")
+	PORT=$(free_port)
+	BASE="http://127.0.0.1:$PORT/api"
+	export INST PORT BASE
+	printf '%s\n' "$ADMIN_PASSWORD" | "$RUN" --bin "$GATEHOUSE_BIN" --port "$PORT" --admin admin \
+		--password-stdin --set hash_cost=1 "$@" "$INST" >"$INST/run.out" 2>&1 || {
+		cat "$INST/run.out" >&2
+		return 1
+	}
+	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
+	export ADMIN_TOKEN
+	[ -n "$ADMIN_TOKEN" ] && [ "$ADMIN_TOKEN" != null ]
+}
+
+stop_instance() {
+	[ -n "${INST:-}" ] || return 0
+	"$RUN" --stop "$INST" >/dev/null 2>&1 || true
+	rm -rf "$INST"
+}
+
+# req METHOD PATH [curl args...]: sets $code, $body and the headers file.
+req() {
+	local method=$1 path=$2
+	shift 2
+	code=$(curl -sS --max-time 20 -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code}' \
+		-X "$method" "$BASE$path" "$@")
+	body=$(cat "$BATS_TEST_TMPDIR/body")
+}
+
+# header NAME: the value of a response header of the last req.
+header() {
+	grep -i "^$1:" "$BATS_TEST_TMPDIR/headers" | head -n 1 | cut -d' ' -f2- | tr -d '\r'
+}
+
+login_token() {
+	curl -sS --max-time 20 -X POST "$BASE/auth/login" --data-urlencode "username=$1" --data-urlencode "password=$2" |
+		jq -r .access_token
+}
+
+# as_admin METHOD PATH [curl args...]
+as_admin() {
+	local method=$1 path=$2
+	shift 2
+	req "$method" "$path" -H "Authorization: Bearer $ADMIN_TOKEN" "$@"
+}
+
+# create_user NAME PASSWORD ROLE: creates through the API, prints the new id.
+create_user() {
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+		--data "$(jq -nc --arg u "$1" --arg p "$2" --arg r "$3" '{username:$u,password:$p,role:$r}')"
+	[ "$code" = 201 ] || { echo "create_user $1: $code $body" >&2; return 1; }
+	jq -r .id <<<"$body"
+}
+
+# expect CODE JSON: the status and the whole body, compared as JSON.
+expect() {
+	if [ "$code" != "$1" ]; then
+		echo "status: want $1, got $code; body: $body" >&2
+		return 1
+	fi
+	if [ $# -ge 2 ]; then
+		if [ "$(jq -cS . <<<"$body")" != "$(jq -cS . <<<"$2")" ]; then
+			echo "body: want $2" >&2
+			echo "      got  $body" >&2
+			return 1
+		fi
+	fi
+}
+
+# problem CODE DETAIL: the contract's error shape with a string detail.
+problem() {
+	local title
+	title=$(case $1 in 400) echo "Bad Request";; 401) echo Unauthorized;; 403) echo Forbidden;;
+		404) echo "Not Found";; 405) echo "Method Not Allowed";; 409) echo Conflict;;
+		413) echo "Payload Too Large";; 503) echo "Service Unavailable";; esac)
+	expect "$1" "$(jq -nc --arg t "$title" --argjson s "$1" --arg d "$2" \
+		'{type:"about:blank",title:$t,status:$s,detail:$d}')"
+	[ "$(header Content-Type)" = application/json ] || { echo "content type $(header Content-Type)" >&2; return 1; }
+}
+
+# invalid DETAIL_ARRAY: a 422 with exactly this detail.
+invalid() {
+	expect 422 "$(jq -nc --argjson d "$1" '{type:"about:blank",title:"Validation Error",status:422,detail:$d}')"
+}
+
+db() {
+	sqlite3 -cmd ".timeout 5000" "$INST/gatehouse.db" "$@"
+}

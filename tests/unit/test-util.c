@@ -1,0 +1,95 @@
+/*
+ * test-util.c: ids, times, UTF-8, folding, percent-decoding, passwords and tokens.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <crypt.h>
+#include <sodium.h>
+
+#include "../../src/gatehouse.h"
+#include "unit.h"
+
+static const struct {
+	const char *in, *out, *why;
+} uuids[] = {
+	{ "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e", "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e", NULL },
+	{ "0192F0C17B7E7CC49D1E3F1C2B3A4D5E", "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e", NULL },
+	{ "{0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e}", "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e", NULL },
+	{ "urn:uuid:0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e", "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e", NULL },
+	{ "names", NULL, "invalid character: found `n` at 1" },
+	{ "export.csv", NULL, "invalid character: found `x` at 2" },
+	{ "abc", NULL, "invalid length: expected length 32 for simple format, found 3" },
+	{ "0192f0c1-7b7e-7cc4-9d1e", NULL, "invalid group count: expected 5, found 4" },
+	{ "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5", NULL, "invalid group length in group 4: expected 12, found 11" },
+	{ "0192f0c17b7e7cc49d1e3f1c2b3a4d5e0192f0c1-a-b-c-d", NULL,
+	  "invalid group length in group 0: expected 8, found 40" },
+};
+
+int
+main(void)
+{
+	char		 out[37], why[128], t[32], s[64], hash[CRYPT_OUTPUT_SIZE], tok[TOKEN_LEN + 1];
+	unsigned char	 d[32], d2[32];
+	struct arena	 a;
+	size_t		 i, bad = 0;
+
+	if (sodium_init() < 0)
+		return 1;
+	config_defaults(&cfg);
+	arena_init(&a, 1 << 20);
+
+	for (i = 0; i < sizeof(uuids) / sizeof(uuids[0]); i++) {
+		int rc = uuid_parse(uuids[i].in, strlen(uuids[i].in), out, why, sizeof(why));
+		if (uuids[i].out != NULL)
+			CHECK(rc == 0 && strcmp(out, uuids[i].out) == 0, "uuid %s parses", uuids[i].in);
+		else
+			CHECK_STR(rc == -1 ? why : "(accepted)", uuids[i].why, "uuid %s is refused", uuids[i].in);
+	}
+	uuid_v7(out);
+	CHECK(strlen(out) == 36 && out[14] == '7' && strchr("89ab", out[19]) != NULL, "uuid_v7 has version 7");
+	uuid_v4(out);
+	CHECK(strlen(out) == 36 && out[14] == '4', "uuid_v4 has version 4");
+
+	time_iso(1776254400LL * 1000000, t);
+	CHECK_STR(t, "2026-04-15T12:00:00Z", "whole seconds have no fraction");
+	time_iso(1776254400LL * 1000000 + 5, t);
+	CHECK_STR(t, "2026-04-15T12:00:00.000005Z", "a fraction has six digits");
+
+	CHECK(utf8_check("\xc3\xa9", 2, &bad) == 0, "valid two-byte UTF-8");
+	CHECK(utf8_check("a\xc0\xaf", 3, &bad) == -1 && bad == 1, "overlong encoding refused at its offset");
+	CHECK(utf8_check("\xed\xa0\x80", 3, &bad) == -1, "surrogate refused");
+	CHECK(utf8_check("\xf4\x90\x80\x80", 4, &bad) == -1, "above U+10FFFF refused");
+	CHECK(utf8_len("a\xf0\x9f\x98\x80", 5) == 2, "code points are counted");
+	CHECK_STR(utf8_fold(&a, "\xc3\x84" "Bc" "\xce\xa3", 6), "\xc3\xa4" "bc\xcf\x83", "folding lowers Latin and Greek");
+
+	snprintf(s, sizeof(s), "%s", "a%20b+c%zz%4");
+	pct_decode(s, strlen(s), 1);
+	CHECK_STR(s, "a b c%zz%4", "percent-decoding keeps malformed escapes");
+
+	CHECK(password_hash("correct horse", 13, 1, hash, sizeof(hash)) == 0 && strncmp(hash, "$y$", 3) == 0,
+	    "password_hash makes a yescrypt hash");
+	CHECK(password_verify("correct horse", 13, hash) == 1, "the right password verifies");
+	CHECK(password_verify("correct hors", 12, hash) == 0, "a wrong password does not");
+	CHECK(password_verify("correct horse", 13, "not a hash") == 0, "a broken stored hash never verifies");
+	CHECK(password_needs_rehash(hash, 1) == 0, "a hash at the configured cost needs no upgrade");
+	CHECK(password_needs_rehash(hash, 3) == 1, "a hash at another cost needs an upgrade");
+	CHECK(password_needs_rehash("$2b$12$abcdefghijklmnopqrstuv", 1) == 1, "a bcrypt hash needs an upgrade");
+
+	{
+		char long_pw[1025];
+		memset(long_pw, 'x', 1024);
+		long_pw[1024] = '\0';
+		CHECK(password_hash(long_pw, 1024, 1, hash, sizeof(hash)) == 0 &&
+		    password_verify(long_pw, 1024, hash) == 1 && password_verify(long_pw, 1023, hash) == 0,
+		    "a 1024-byte password hashes and verifies, and one byte less does not");
+	}
+
+	token_new(TOKEN_ACCESS_PREFIX, tok, d);
+	token_digest(tok, strlen(tok), d2);
+	CHECK(strlen(tok) == TOKEN_LEN && strncmp(tok, "gat_", 4) == 0 && memcmp(d, d2, 32) == 0,
+	    "tokens are prefixed, 47 characters, and stored by their SHA-256");
+
+	arena_free(&a);
+	return unit_done();
+}

@@ -1,0 +1,154 @@
+/*
+ * test-validate.c: the validator, table-driven: a request body and content type in, the whole 422 detail out.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <stdlib.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "../../src/gatehouse.h"
+#include "unit.h"
+
+struct vcase {
+	const char	*name;
+	const struct schema *schema;
+	const char	*ctype;
+	const char	*body;
+	const char	*want;		/* the detail array; "" when the body is valid */
+};
+
+#define CT "application/json"
+#define S (&schema_admin_user_create)
+#define L (&schema_login)
+
+static const struct vcase cases[] = {
+	{ "empty object: both required fields missing, input is the object", S, CT, "{}",
+	  "[{\"type\":\"missing\",\"loc\":[\"body\",\"username\"],\"msg\":\"Field required\",\"input\":{}},"
+	  "{\"type\":\"missing\",\"loc\":[\"body\",\"password\"],\"msg\":\"Field required\",\"input\":{}}]" },
+	{ "too short, password masked", S, CT, "{\"username\":\"ab\",\"password\":\"short\"}",
+	  "[{\"type\":\"string_too_short\",\"loc\":[\"body\",\"username\"],\"msg\":\"String should have at least 3 characters\",\"input\":\"ab\",\"ctx\":{\"min_length\":3}},"
+	  "{\"type\":\"string_too_short\",\"loc\":[\"body\",\"password\"],\"msg\":\"String should have at least 8 characters\",\"input\":\"********\",\"ctx\":{\"min_length\":8}}]" },
+	{ "a number is not a string", S, CT, "{\"username\":123,\"password\":\"longenough\"}",
+	  "[{\"type\":\"string_type\",\"loc\":[\"body\",\"username\"],\"msg\":\"Input should be a valid string\",\"input\":123}]" },
+	{ "unknown role", S, CT, "{\"username\":\"good\",\"password\":\"longenough\",\"role\":\"boss\"}",
+	  "[{\"type\":\"value_error\",\"loc\":[\"body\",\"role\"],\"msg\":\"Value error, Role must be one of: admin, editor, viewer\",\"input\":\"boss\",\"ctx\":{\"error\":{}}}]" },
+	{ "role is case-sensitive", S, CT, "{\"username\":\"good\",\"password\":\"longenough\",\"role\":\"Admin\"}",
+	  "[{\"type\":\"value_error\",\"loc\":[\"body\",\"role\"],\"msg\":\"Value error, Role must be one of: admin, editor, viewer\",\"input\":\"Admin\",\"ctx\":{\"error\":{}}}]" },
+	{ "role null is a type error, not the default", S, CT, "{\"username\":\"good\",\"password\":\"longenough\",\"role\":null}",
+	  "[{\"type\":\"string_type\",\"loc\":[\"body\",\"role\"],\"msg\":\"Input should be a valid string\",\"input\":null}]" },
+	{ "email null is none", S, CT, "{\"username\":\"good\",\"password\":\"longenough\",\"email\":null}", "" },
+	{ "invalid email", S, CT, "{\"username\":\"good\",\"password\":\"longenough\",\"email\":\"foo\"}",
+	  "[{\"type\":\"value_error\",\"loc\":[\"body\",\"email\"],\"msg\":\"value is not a valid email address: An email address must have an @-sign.\",\"input\":\"foo\",\"ctx\":{\"reason\":\"An email address must have an @-sign.\"}}]" },
+	{ "special-use email domain", S, CT, "{\"username\":\"good\",\"password\":\"longenough\",\"email\":\"a@b.test\"}",
+	  "[{\"type\":\"value_error\",\"loc\":[\"body\",\"email\"],\"msg\":\"value is not a valid email address: The part after the @-sign is a special-use or reserved name that cannot be used with email.\",\"input\":\"a@b.test\",\"ctx\":{\"reason\":\"The part after the @-sign is a special-use or reserved name that cannot be used with email.\"}}]" },
+	{ "array body", S, CT, "[1,2]",
+	  "[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or object to extract fields from\",\"input\":[1,2]}]" },
+	{ "string body", S, CT, "\"x\"",
+	  "[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or object to extract fields from\",\"input\":\"x\"}]" },
+	{ "JSON null body", S, CT, "null",
+	  "[{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\",\"input\":null}]" },
+	{ "empty body", S, CT, "",
+	  "[{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\",\"input\":null}]" },
+	{ "truncated JSON", S, CT, "{\"username\":",
+	  "[{\"type\":\"json_invalid\",\"loc\":[\"body\",12],\"msg\":\"JSON decode error\",\"input\":{},\"ctx\":{\"error\":\"Expecting value\"}}]" },
+	{ "invalid UTF-8 at byte 14", S, CT, "{\"username\":\"a\xff\"}",
+	  "[{\"type\":\"json_invalid\",\"loc\":[\"body\",14],\"msg\":\"JSON decode error\",\"input\":{},\"ctx\":{\"error\":\"Invalid UTF-8\"}}]" },
+	{ "overlong UTF-8 is invalid", S, CT, "{\"username\":\"\xc0\xaf\"}",
+	  "[{\"type\":\"json_invalid\",\"loc\":[\"body\",13],\"msg\":\"JSON decode error\",\"input\":{},\"ctx\":{\"error\":\"Invalid UTF-8\"}}]" },
+	{ "extra data", S, CT, "{} x",
+	  "[{\"type\":\"json_invalid\",\"loc\":[\"body\",3],\"msg\":\"JSON decode error\",\"input\":{},\"ctx\":{\"error\":\"Extra data\"}}]" },
+	{ "text/plain body is raw bytes, masked on a route with a secret", S, "text/plain",
+	  "{\"username\":\"good\",\"password\":\"longenough\"}",
+	  "[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or object to extract fields from\",\"input\":\"********\"}]" },
+	{ "no content type", S, NULL, "{\"username\":\"good\",\"password\":\"longenough\"}",
+	  "[{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],\"msg\":\"Input should be a valid dictionary or object to extract fields from\",\"input\":\"********\"}]" },
+	{ "vendor +json type is JSON", S, "application/vnd.api+json; charset=utf-8",
+	  "{\"username\":\"good\",\"password\":\"longenough\"}", "" },
+	{ "whole-body echo masks the password", S, CT, "{\"password\":\"secretpass\"}",
+	  "[{\"type\":\"missing\",\"loc\":[\"body\",\"username\"],\"msg\":\"Field required\",\"input\":{\"password\":\"********\"}}]" },
+	{ "password null is masked", S, CT, "{\"username\":\"good\",\"password\":null}",
+	  "[{\"type\":\"string_type\",\"loc\":[\"body\",\"password\"],\"msg\":\"Input should be a valid string\",\"input\":\"********\"}]" },
+	{ "control character in a username", S, CT, "{\"username\":\"ab\\u0001c\",\"password\":\"longenough\"}",
+	  "[{\"type\":\"value_error\",\"loc\":[\"body\",\"username\"],\"msg\":\"Value error, must not contain control characters\",\"input\":\"ab\\u0001c\",\"ctx\":{\"error\":{}}}]" },
+	{ "lengths count code points", S, CT, "{\"username\":\"a\xf0\x9f\x98\x80\",\"password\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",
+	  "[{\"type\":\"string_too_short\",\"loc\":[\"body\",\"username\"],\"msg\":\"String should have at least 3 characters\",\"input\":\"a\xf0\x9f\x98\x80\",\"ctx\":{\"min_length\":3}}]" },
+	{ "NUL inside a password", S, CT, "{\"username\":\"good\",\"password\":\"longen\\u0000ough\"}",
+	  "[{\"type\":\"value_error\",\"loc\":[\"body\",\"password\"],\"msg\":\"Value error, Password must not contain NUL characters\",\"input\":\"********\",\"ctx\":{\"error\":{}}}]" },
+	{ "the seed's example body is valid", S, CT,
+	  "{ \"username\": \"example\", \"password\": \"example1\", \"email\": \"user@example.com\", \"role\": \"viewer\" }", "" },
+	{ "login form: empty values count as missing", L, "application/x-www-form-urlencoded", "username=&password=",
+	  "[{\"type\":\"missing\",\"loc\":[\"body\",\"username\"],\"msg\":\"Field required\",\"input\":null},"
+	  "{\"type\":\"missing\",\"loc\":[\"body\",\"password\"],\"msg\":\"Field required\",\"input\":null}]" },
+	{ "login form: wrong grant_type", L, "application/x-www-form-urlencoded", "username=a&password=b&grant_type=client",
+	  "[{\"type\":\"string_pattern_mismatch\",\"loc\":[\"body\",\"grant_type\"],\"msg\":\"String should match pattern '^password$'\",\"input\":\"client\",\"ctx\":{\"pattern\":\"^password$\"}}]" },
+	{ "login form: percent-encoding", L, "application/x-www-form-urlencoded", "username=a%20b&password=x+y&grant_type=password", "" },
+	{ "login as JSON", L, CT, "{\"username\":\"a\",\"password\":\"b\"}", "" },
+};
+
+static void
+run_case(const struct vcase *c)
+{
+	struct arena	 a;
+	struct req	 r;
+	struct buf	 out = { 0 };
+
+	arena_init(&a, 1 << 20);
+	memset(&r, 0, sizeof(r));
+	r.arena = &a;
+	r.content_type = c->ctype;
+	r.body = c->body;
+	r.body_len = strlen(c->body);
+	if (r.body_len > 0 && is_json_type(c->ctype))
+		(void)json_parse_body(&r);
+	if (r.verrs.n == 0)
+		validate_body(&r, c->schema);
+	if (r.verrs.n > 0)
+		verrs_render(&out, &r.verrs);
+	CHECK_STR(out.len ? buf_cstr(&out) : "", c->want, "%s", c->name);
+	json_object_put(r.json);
+	buf_free(&out);
+	arena_free(&a);
+}
+
+/* JSON nested 10,000 deep is refused with json_invalid, not a crash. */
+static void
+deep_nesting(void)
+{
+	struct arena	 a;
+	struct req	 r;
+	size_t		 n = 10000, i;
+	char		*body = malloc(2 * n + 1);
+
+	for (i = 0; i < n; i++) {
+		body[i] = '[';
+		body[n + i] = ']';
+	}
+	body[2 * n] = '\0';
+	arena_init(&a, 1 << 20);
+	memset(&r, 0, sizeof(r));
+	r.arena = &a;
+	r.content_type = CT;
+	r.body = body;
+	r.body_len = 2 * n;
+	CHECK(json_parse_body(&r) == -1 && r.verrs.n == 1 && strcmp(r.verrs.e[0].type, "json_invalid") == 0,
+	    "10,000 nested arrays give json_invalid");
+	free(body);
+	arena_free(&a);
+}
+
+int
+main(void)
+{
+	size_t i;
+
+	if (sodium_init() < 0)
+		return 1;
+	config_defaults(&cfg);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+	deep_nesting();
+	return unit_done();
+}
