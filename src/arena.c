@@ -93,7 +93,10 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
-/* Keeps the oldest chunk (the bottom of the list) and frees the others. */
+/*
+ * Keeps the oldest chunk (the bottom of the list) and frees the others. What a request left behind (form values,
+ * decoded passwords) is wiped first.
+ */
 void
 arena_reset(struct arena *a)
 {
@@ -101,9 +104,12 @@ arena_reset(struct arena *a)
 
 	while (c != NULL && c->next != NULL) {
 		next = c->next;
+		wipe(c->data, c->used);
 		free(c);
 		c = next;
 	}
+	if (c != NULL)
+		wipe(c->data, c->used);
 	if (c != NULL) {
 		if (c->size > ARENA_CHUNK) {	/* an oversized first chunk is not worth keeping */
 			free(c);

@@ -64,8 +64,14 @@ static const char *const migrations[] = {
 	"  revoked_at INTEGER"
 	") STRICT;"
 	"CREATE INDEX sessions_uid ON sessions (uid);"
+	"CREATE INDEX users_username ON users (username, id);"
+	"CREATE INDEX users_status ON users (status, created_at, id);"
+	"CREATE INDEX users_last_login ON users (last_login_at, id);"
+	"CREATE INDEX users_email ON users (email, id);"
+	/* The audit trail: each row carries the SHA-256 of its predecessor's digest and its own fields. */
 	"CREATE TABLE audit ("
 	"  id INTEGER PRIMARY KEY,"
+	"  uuid TEXT NOT NULL UNIQUE,"
 	"  created_at INTEGER NOT NULL,"
 	"  actor_id TEXT,"
 	"  actor_username TEXT,"
@@ -74,9 +80,11 @@ static const char *const migrations[] = {
 	"  resource_id TEXT,"
 	"  details TEXT,"
 	"  ip_address TEXT,"
-	"  prev_digest BLOB,"
-	"  digest BLOB"
+	"  prev_digest BLOB NOT NULL,"
+	"  digest BLOB NOT NULL"
 	") STRICT;"
+	"CREATE INDEX audit_created ON audit (created_at, id);"
+	"CREATE INDEX audit_actor ON audit (actor_id, created_at);"
 	"PRAGMA user_version = 1;",
 };
 
@@ -99,8 +107,48 @@ enum stmt {
 	STMT_SESSION_INSERT,
 	STMT_USER_BY_ACCESS,
 	STMT_COUNT_USERS,
+	STMT_USER_BY_ID,
+	STMT_USER_COUNT_FILTERED,
+	STMT_USER_LIST,			/* + sort * 2 + order: ten statements */
+	STMT_USER_LIST_LAST = STMT_USER_LIST + 9,
+	STMT_USER_NAMES,
+	STMT_USER_EXPORT,
+	STMT_VIABLE_ADMINS_EXCEPT,
+	STMT_USER_SET_EMAIL,
+	STMT_USER_SET_STATUS,
+	STMT_USER_ROLES_CLEAR,
+	STMT_USER_BUMP_KEY_EPOCH,
+	STMT_USER_DELETE,
+	STMT_USER_SET_PASSWORD,
+	STMT_SESSIONS_REVOKE,
+	STMT_USERS_BY_STATUS,
+	STMT_EMAIL_TAKEN_BY_OTHER,
+	STMT_AUDIT_LAST,
+	STMT_AUDIT_INSERT,
+	STMT_AUDIT_ALL,
+	STMT_AUDIT_COUNT,
+	STMT_AUDIT_LIST,		/* + sort * 2 + order: ten statements */
+	STMT_AUDIT_LIST_LAST = STMT_AUDIT_LIST + 9,
 	STMT__MAX
 };
+
+#define AUDIT_WHERE \
+	" WHERE (?1 IS NULL OR a.actor_id = ?1) AND (?2 IS NULL OR a.action = ?2)" \
+	" AND (?3 IS NULL OR a.resource_type = ?3) AND (?4 IS NULL OR a.resource_id = ?4)" \
+	" AND (?5 IS NULL OR a.created_at >= ?5) AND (?6 IS NULL OR a.created_at <= ?6)" \
+	" AND (?7 IS NULL OR instr(lower(a.action), ?7) > 0 OR instr(lower(a.resource_type), ?7) > 0" \
+	"  OR instr(lower(coalesce(a.actor_username, '')), ?7) > 0)" \
+	" AND a.id < ?8"
+#define AUDIT_COLS \
+	"a.uuid, a.actor_id, a.actor_username, a.action, a.resource_type, a.resource_id, a.details," \
+	" a.ip_address, a.created_at," \
+	" CASE WHEN a.resource_type = 'user' THEN (SELECT username FROM users WHERE id = a.resource_id) END"
+#define AUDIT_SQL(order) "SELECT " AUDIT_COLS " FROM audit a" AUDIT_WHERE " ORDER BY " order " LIMIT ?9 OFFSET ?10"
+
+#define LIST_WHERE \
+	" WHERE (?1 IS NULL OR u.status = ?1)" \
+	" AND (?2 IS NULL OR instr(u.username_key, ?2) > 0 OR instr(coalesce(u.email_key, ''), ?2) > 0)"
+#define LIST_SQL(order) "SELECT " USER_COLS " FROM users u" LIST_WHERE " ORDER BY " order " LIMIT ?3 OFFSET ?4"
 
 static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -123,6 +171,55 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    "SELECT " USER_COLS ", s.access_expires_at FROM sessions s JOIN users u ON u.uid = s.uid"
 	    " WHERE s.access_digest = ?1 AND s.revoked_at IS NULL",
 	[STMT_COUNT_USERS] = "SELECT count(*) FROM users",
+	[STMT_USER_BY_ID] = "SELECT " USER_COLS " FROM users u WHERE u.id = ?1",
+	[STMT_USER_COUNT_FILTERED] = "SELECT count(*) FROM users u" LIST_WHERE,
+	/* Sort columns in the order of query_users_list's literal (username, email, status, last_login_at,
+	   created_at), each ascending then descending; NULLs last both ways; id breaks ties. */
+	[STMT_USER_LIST + 0] = LIST_SQL("u.username ASC, u.id ASC"),
+	[STMT_USER_LIST + 1] = LIST_SQL("u.username DESC, u.id DESC"),
+	[STMT_USER_LIST + 2] = LIST_SQL("u.email IS NULL, u.email ASC, u.id ASC"),
+	[STMT_USER_LIST + 3] = LIST_SQL("u.email IS NULL, u.email DESC, u.id DESC"),
+	[STMT_USER_LIST + 4] = LIST_SQL("u.status ASC, u.id ASC"),
+	[STMT_USER_LIST + 5] = LIST_SQL("u.status DESC, u.id DESC"),
+	[STMT_USER_LIST + 6] = LIST_SQL("u.last_login_at IS NULL, u.last_login_at ASC, u.id ASC"),
+	[STMT_USER_LIST + 7] = LIST_SQL("u.last_login_at IS NULL, u.last_login_at DESC, u.id DESC"),
+	[STMT_USER_LIST + 8] = LIST_SQL("u.created_at ASC, u.id ASC"),
+	[STMT_USER_LIST + 9] = LIST_SQL("u.created_at DESC, u.id DESC"),
+	[STMT_USER_NAMES] = "SELECT id, username FROM users ORDER BY username, id LIMIT ?1 OFFSET ?2",
+	[STMT_USER_EXPORT] = "SELECT email, username, auth_provider, status, created_at FROM users"
+	    " ORDER BY created_at, id",
+	/* Viable admins: active, holding the admin role. */
+	[STMT_VIABLE_ADMINS_EXCEPT] = "SELECT count(*) FROM users u JOIN user_roles r ON r.uid = u.uid"
+	    " WHERE r.role_id = 1 AND u.status = 'active' AND u.uid != ?1",
+	[STMT_USER_SET_EMAIL] = "UPDATE users SET email = ?2, email_key = ?3, updated_at = ?4 WHERE uid = ?1",
+	[STMT_USER_SET_STATUS] = "UPDATE users SET status = ?2, updated_at = ?3 WHERE uid = ?1",
+	[STMT_USER_ROLES_CLEAR] = "DELETE FROM user_roles WHERE uid = ?1",
+	[STMT_USER_BUMP_KEY_EPOCH] = "UPDATE users SET key_epoch = key_epoch + 1, updated_at = ?2 WHERE uid = ?1",
+	[STMT_USER_DELETE] = "DELETE FROM users WHERE uid = ?1",
+	[STMT_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, key_epoch = key_epoch + 1,"
+	    " token_version = token_version + 1, sessions_revoked_at = ?3, updated_at = ?3 WHERE uid = ?1",
+	[STMT_SESSIONS_REVOKE] = "UPDATE sessions SET revoked_at = ?2 WHERE uid = ?1 AND revoked_at IS NULL",
+	[STMT_USERS_BY_STATUS] = "SELECT status, count(*) FROM users GROUP BY status ORDER BY status",
+	[STMT_EMAIL_TAKEN_BY_OTHER] = "SELECT 1 FROM users WHERE email_key = ?1 AND uid != ?2",
+	[STMT_AUDIT_LAST] = "SELECT id, digest FROM audit ORDER BY id DESC LIMIT 1",
+	[STMT_AUDIT_INSERT] = "INSERT INTO audit (id, uuid, created_at, actor_id, actor_username, action,"
+	    " resource_type, resource_id, details, ip_address, prev_digest, digest)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[STMT_AUDIT_ALL] = "SELECT id, uuid, created_at, actor_id, actor_username, action, resource_type,"
+	    " resource_id, details, ip_address, prev_digest, digest FROM audit ORDER BY id",
+	[STMT_AUDIT_COUNT] = "SELECT count(*) FROM audit a" AUDIT_WHERE,
+	/* In the order of query_audit_list's sort literal: created_at, action, resource_type, ip_address,
+	   username; ascending then descending; id breaks ties. */
+	[STMT_AUDIT_LIST + 0] = AUDIT_SQL("a.created_at ASC, a.id ASC"),
+	[STMT_AUDIT_LIST + 1] = AUDIT_SQL("a.created_at DESC, a.id DESC"),
+	[STMT_AUDIT_LIST + 2] = AUDIT_SQL("a.action ASC, a.id ASC"),
+	[STMT_AUDIT_LIST + 3] = AUDIT_SQL("a.action DESC, a.id DESC"),
+	[STMT_AUDIT_LIST + 4] = AUDIT_SQL("a.resource_type ASC, a.id ASC"),
+	[STMT_AUDIT_LIST + 5] = AUDIT_SQL("a.resource_type DESC, a.id DESC"),
+	[STMT_AUDIT_LIST + 6] = AUDIT_SQL("a.ip_address IS NULL, a.ip_address ASC, a.id ASC"),
+	[STMT_AUDIT_LIST + 7] = AUDIT_SQL("a.ip_address IS NULL, a.ip_address DESC, a.id DESC"),
+	[STMT_AUDIT_LIST + 8] = AUDIT_SQL("a.actor_username IS NULL, a.actor_username ASC, a.id ASC"),
+	[STMT_AUDIT_LIST + 9] = AUDIT_SQL("a.actor_username IS NULL, a.actor_username DESC, a.id DESC"),
 };
 
 static sqlite3_stmt *stmts[STMT__MAX];
@@ -368,6 +465,16 @@ db_rollback(void)
 		(void)exec_stmt(st, "rollback");
 }
 
+/* Between requests no transaction may be open: one left behind would hold the write lock for every worker. */
+void
+db_ensure_idle(void)
+{
+	if (db != NULL && sqlite3_get_autocommit(db) == 0) {
+		log_err("a transaction was left open by the last request; rolling it back");
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+}
+
 static char *
 col_text(struct arena *a, sqlite3_stmt *st, int col)
 {
@@ -586,4 +693,385 @@ db_count_users(long long *n)
 		*n = sqlite3_column_int64(st, 0);
 	stmt_done(st);
 	return rc == SQLITE_ROW ? DB_OK : db_rc_of(rc, "count users");
+}
+
+enum db_rc
+db_user_get(struct arena *a, const char *id, struct user *u)
+{
+	sqlite3_stmt	*st = stmt(STMT_USER_BY_ID);
+	int		 rc;
+	enum db_rc	 r = DB_OK;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = user_from_row(a, st, u) == -1 ? DB_FAIL : DB_OK;
+	else
+		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "user by id");
+	stmt_done(st);
+	return r;
+}
+
+static void
+bind_list_filters(sqlite3_stmt *st, const char *status, const char *search_key)
+{
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, search_key, -1, SQLITE_STATIC);
+}
+
+enum db_rc
+db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, const struct user *), void *ctx,
+    long long *total)
+{
+	sqlite3_stmt	*st;
+	struct user	 u;
+	char		*key = NULL;
+	int		 rc;
+
+	if (f->search != NULL && (key = utf8_fold(a, f->search, strlen(f->search))) == NULL)
+		return DB_FAIL;
+	if ((st = stmt(STMT_USER_COUNT_FILTERED)) == NULL)
+		return DB_FAIL;
+	bind_list_filters(st, f->status, key);
+	rc = sqlite3_step(st);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return db_rc_of(rc, "count users");
+	if ((st = stmt((enum stmt)(STMT_USER_LIST + f->sort * 2 + f->desc))) == NULL)
+		return DB_FAIL;
+	bind_list_filters(st, f->status, key);
+	sqlite3_bind_int64(st, 3, f->limit);
+	sqlite3_bind_int64(st, 4, f->skip);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (user_from_row(a, st, &u) == -1 || each(ctx, &u) == -1) {
+			stmt_done(st);
+			return DB_FAIL;
+		}
+	}
+	stmt_done(st);
+	return db_rc_of(rc, "list users");
+}
+
+enum db_rc
+db_user_names(long long skip, long long limit, int (*each)(void *, const char *id, const char *name), void *ctx)
+{
+	sqlite3_stmt	*st = stmt(STMT_USER_NAMES);
+	int		 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, limit);
+	sqlite3_bind_int64(st, 2, skip);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (each(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1)) == -1)
+			break;
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_FAIL : db_rc_of(rc, "user names");
+}
+
+/* Every user, oldest first, as text columns: email, username, auth_provider, status; created_at as us. */
+enum db_rc
+db_user_export(int (*each)(void *, const char *const cols[4], int64_t created_at), void *ctx, long *rows)
+{
+	sqlite3_stmt	*st = stmt(STMT_USER_EXPORT);
+	const char	*cols[4];
+	int		 rc, i;
+
+	*rows = 0;
+	if (st == NULL)
+		return DB_FAIL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < 4; i++)
+			cols[i] = (const char *)sqlite3_column_text(st, i);
+		if (each(ctx, cols, sqlite3_column_int64(st, 4)) == -1)
+			break;
+		(*rows)++;
+	}
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_FAIL : db_rc_of(rc, "export users");
+}
+
+static enum db_rc
+count_of(enum stmt s, int64_t bind, long long *n, const char *what)
+{
+	sqlite3_stmt	*st = stmt(s);
+	int		 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, bind);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_OK : db_rc_of(rc, what);
+}
+
+enum db_rc
+db_viable_admins_except(int64_t uid, long long *n)
+{
+	return count_of(STMT_VIABLE_ADMINS_EXCEPT, uid, n, "count admins");
+}
+
+enum db_rc
+db_user_set_email(struct arena *a, int64_t uid, const char *email, int64_t now)
+{
+	sqlite3_stmt	*st;
+	char		*key;
+	enum db_rc	 rc;
+	int		 src;
+
+	if ((key = utf8_fold(a, email, strlen(email))) == NULL || (st = stmt(STMT_EMAIL_TAKEN_BY_OTHER)) == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uid);
+	src = sqlite3_step(st);
+	stmt_done(st);
+	if (src == SQLITE_ROW)
+		return DB_EXISTS_EMAIL;
+	if ((rc = db_rc_of(src, "email check")) != DB_OK || (st = stmt(STMT_USER_SET_EMAIL)) == NULL)
+		return rc != DB_OK ? rc : DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	return exec_stmt(st, "set email");
+}
+
+enum db_rc
+db_user_set_status(int64_t uid, enum status s, int64_t now)
+{
+	sqlite3_stmt *st = stmt(STMT_USER_SET_STATUS);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_text(st, 2, status_name(s), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return exec_stmt(st, "set status");
+}
+
+/* Replaces every role of a user by one, and retires the user's API keys (key_epoch). */
+enum db_rc
+db_user_set_role(int64_t uid, enum role role, int64_t now)
+{
+	sqlite3_stmt	*st;
+	enum db_rc	 rc;
+
+	if ((st = stmt(STMT_USER_ROLES_CLEAR)) == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	if ((rc = exec_stmt(st, "clear roles")) != DB_OK || (st = stmt(STMT_USER_ROLE_INSERT)) == NULL)
+		return rc != DB_OK ? rc : DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int(st, 2, (int)role);
+	if ((rc = exec_stmt(st, "insert role")) != DB_OK || (st = stmt(STMT_USER_BUMP_KEY_EPOCH)) == NULL)
+		return rc != DB_OK ? rc : DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, now);
+	return exec_stmt(st, "bump key epoch");
+}
+
+enum db_rc
+db_user_delete(int64_t uid)
+{
+	sqlite3_stmt *st = stmt(STMT_USER_DELETE);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	return exec_stmt(st, "delete user");
+}
+
+/* Revokes every session of a user (logout-like); with a hash, also sets the password and retires API keys. */
+enum db_rc
+db_user_revoke(int64_t uid, const char *new_hash, int64_t now)
+{
+	sqlite3_stmt	*st = stmt(STMT_SESSIONS_REVOKE);
+	enum db_rc	 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = exec_stmt(st, "revoke sessions")) != DB_OK || new_hash == NULL)
+		return rc;
+	if ((st = stmt(STMT_USER_SET_PASSWORD)) == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_text(st, 2, new_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return exec_stmt(st, "set password");
+}
+
+enum db_rc
+db_users_by_status(long long counts[STATUS__MAX])
+{
+	sqlite3_stmt	*st = stmt(STMT_USERS_BY_STATUS);
+	int		 rc, s;
+
+	memset(counts, 0, sizeof(long long) * STATUS__MAX);
+	if (st == NULL)
+		return DB_FAIL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((s = status_parse((const char *)sqlite3_column_text(st, 0))) >= 0)
+			counts[s] = sqlite3_column_int64(st, 1);
+	stmt_done(st);
+	return db_rc_of(rc, "users by status");
+}
+
+/* Audit rows. */
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/*
+ * Appends an audit row at the end of the chain. The caller holds the write transaction of the change it
+ * records, so the row commits (or not) with it, and no other writer can append in between.
+ */
+enum db_rc
+db_audit_append(struct audit_row *a)
+{
+	sqlite3_stmt	*st = stmt(STMT_AUDIT_LAST);
+	int		 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	memset(a->prev_digest, 0, 32);
+	a->id = 1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		a->id = sqlite3_column_int64(st, 0) + 1;
+		if (sqlite3_column_bytes(st, 1) == 32)
+			memcpy(a->prev_digest, sqlite3_column_blob(st, 1), 32);
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_rc_of(rc, "audit chain head");
+	audit_digest(a, a->digest);
+	if ((st = stmt(STMT_AUDIT_INSERT)) == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, a->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, a->created_at);
+	bind_text_or_null(st, 4, a->actor_id);
+	bind_text_or_null(st, 5, a->actor_username);
+	sqlite3_bind_text(st, 6, a->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, a->resource_type, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 8, a->resource_id);
+	bind_text_or_null(st, 9, a->details);
+	bind_text_or_null(st, 10, a->ip_address);
+	sqlite3_bind_blob(st, 11, a->prev_digest, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 12, a->digest, 32, SQLITE_STATIC);
+	return exec_stmt(st, "append audit row");
+}
+
+/* Every audit row in chain order, with its stored digests, for verification. */
+enum db_rc
+db_audit_walk(int (*each)(void *, const struct audit_row *), void *ctx)
+{
+	sqlite3_stmt	*st = stmt(STMT_AUDIT_ALL);
+	struct audit_row a;
+	int		 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		a.id = sqlite3_column_int64(st, 0);
+		snprintf(a.uuid, sizeof(a.uuid), "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
+		a.created_at = sqlite3_column_int64(st, 2);
+		a.actor_id = (const char *)sqlite3_column_text(st, 3);
+		a.actor_username = (const char *)sqlite3_column_text(st, 4);
+		a.action = (const char *)sqlite3_column_text(st, 5);
+		a.resource_type = (const char *)sqlite3_column_text(st, 6);
+		a.resource_id = (const char *)sqlite3_column_text(st, 7);
+		a.details = (const char *)sqlite3_column_text(st, 8);
+		a.ip_address = (const char *)sqlite3_column_text(st, 9);
+		if (sqlite3_column_bytes(st, 10) == 32)
+			memcpy(a.prev_digest, sqlite3_column_blob(st, 10), 32);
+		if (sqlite3_column_bytes(st, 11) == 32)
+			memcpy(a.digest, sqlite3_column_blob(st, 11), 32);
+		a.has_digests = sqlite3_column_bytes(st, 10) == 32 && sqlite3_column_bytes(st, 11) == 32;
+		if (each(ctx, &a) == -1)
+			break;
+	}
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_OK : db_rc_of(rc, "walk audit");
+}
+
+struct sqlite3 *
+db_handle(void)
+{
+	return db;
+}
+
+static void
+bind_audit_filters(sqlite3_stmt *st, const struct audit_filter *f)
+{
+	bind_text_or_null(st, 1, f->user_id);
+	bind_text_or_null(st, 2, f->action);
+	bind_text_or_null(st, 3, f->resource_type);
+	bind_text_or_null(st, 4, f->resource_id);
+	if (f->has_from)
+		sqlite3_bind_int64(st, 5, f->date_from);
+	else
+		sqlite3_bind_null(st, 5);
+	if (f->has_to)
+		sqlite3_bind_int64(st, 6, f->date_to);
+	else
+		sqlite3_bind_null(st, 6);
+	bind_text_or_null(st, 7, f->search);
+	sqlite3_bind_int64(st, 8, f->before_id > 0 ? f->before_id : INT64_MAX);
+}
+
+/* Audit rows matching the filter, in the filter's order; *total (when not NULL) counts every match. */
+enum db_rc
+db_audit_list(const struct audit_filter *f, int (*each)(void *, const struct audit_row *), void *ctx,
+    long long *total)
+{
+	sqlite3_stmt	*st;
+	struct audit_row a;
+	int		 rc;
+
+	if (total != NULL) {
+		if ((st = stmt(STMT_AUDIT_COUNT)) == NULL)
+			return DB_FAIL;
+		bind_audit_filters(st, f);
+		rc = sqlite3_step(st);
+		*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		stmt_done(st);
+		if (rc != SQLITE_ROW)
+			return db_rc_of(rc, "count audit rows");
+	}
+	if ((st = stmt((enum stmt)(STMT_AUDIT_LIST + f->sort * 2 + f->desc))) == NULL)
+		return DB_FAIL;
+	bind_audit_filters(st, f);
+	sqlite3_bind_int64(st, 9, f->limit);
+	sqlite3_bind_int64(st, 10, f->skip);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		snprintf(a.uuid, sizeof(a.uuid), "%s", (const char *)sqlite3_column_text(st, 0));
+		a.actor_id = (const char *)sqlite3_column_text(st, 1);
+		a.actor_username = (const char *)sqlite3_column_text(st, 2);
+		a.action = (const char *)sqlite3_column_text(st, 3);
+		a.resource_type = (const char *)sqlite3_column_text(st, 4);
+		a.resource_id = (const char *)sqlite3_column_text(st, 5);
+		a.details = (const char *)sqlite3_column_text(st, 6);
+		a.ip_address = (const char *)sqlite3_column_text(st, 7);
+		a.created_at = sqlite3_column_int64(st, 8);
+		a.resource_name = (const char *)sqlite3_column_text(st, 9);
+		if (each(ctx, &a) == -1)
+			break;
+	}
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_FAIL : db_rc_of(rc, "list audit rows");
 }

@@ -11,6 +11,9 @@
 
 struct json_object;
 struct sqlite3;
+struct req;
+struct reply;
+struct sink;
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* err.c: the one error enum, with its status, title and default detail in parallel tables. */
@@ -27,6 +30,7 @@ enum err {
 	ERR_CONFLICT,		/* 409, detail set by the caller */
 	ERR_TOO_LARGE,		/* 413 */
 	ERR_VALIDATION,		/* 422, detail is the collected array */
+	ERR_UNPROCESSABLE,	/* 422, detail set by the caller (a domain rule, not a field) */
 	ERR_THROTTLED,		/* 429 */
 	ERR_INTERNAL,		/* 500: never for anything a client can cause */
 	ERR_UNAVAILABLE,	/* 503: database busy past its timeout, disk full, read-only */
@@ -94,6 +98,8 @@ void	 jw_int(struct buf *, long long);
 void	 jw_bool(struct buf *, int);
 void	 jw_time(struct buf *, int64_t us);		/* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z", or null when < 0 */
 void	 jw_echo(struct buf *, struct json_object *);	/* the value, secret keys masked */
+void	 jw_python(struct buf *, const char *json);	/* re-written as Python's json.dumps would */
+char	*jw_object(struct arena *, ...);		/* {"k":"v",...} from NULL-ended key, value pairs */
 int	 jw_is_secret_key(const char *);
 
 /* ------------------------------------------------------------------------------------------------------------ */
@@ -210,6 +216,7 @@ int	 db_schema_version(void);
 enum db_rc db_begin(void);			/* BEGIN IMMEDIATE */
 enum db_rc db_commit(void);
 void	 db_rollback(void);
+void	 db_ensure_idle(void);			/* rolls back a transaction left open (logged) */
 
 enum db_rc db_user_conflict(struct arena *, const char *username, const char *email);	/* DB_NONE: free */
 enum db_rc db_user_insert(struct arena *, struct user *, const char *hash);
@@ -220,38 +227,125 @@ enum db_rc db_session_insert(int64_t uid, const unsigned char access[32], int64_
 /* The user behind an access token digest, with live status and roles; *expires_at set. */
 enum db_rc db_user_by_access(struct arena *, const unsigned char digest[32], struct user *, int64_t *expires_at);
 enum db_rc db_count_users(long long *);
+enum db_rc db_user_get(struct arena *, const char *id, struct user *);
+
+/* GET /admin/users/: sort is the index in query_users_list's sort literal. */
+struct user_filter {
+	const char	*status;	/* exact, or NULL */
+	const char	*search;	/* substring of username or email, case-insensitive, or NULL */
+	int		 sort;
+	int		 desc;
+	long long	 skip;
+	long long	 limit;
+};
+
+enum db_rc db_user_list(struct arena *, const struct user_filter *, int (*)(void *, const struct user *), void *,
+	    long long *total);
+enum db_rc db_user_names(long long skip, long long limit, int (*)(void *, const char *id, const char *name),
+	    void *);
+enum db_rc db_user_export(int (*)(void *, const char *const cols[4], int64_t created_at), void *, long *rows);
+enum db_rc db_viable_admins_except(int64_t uid, long long *);
+enum db_rc db_user_set_email(struct arena *, int64_t uid, const char *email, int64_t now);
+enum db_rc db_user_set_status(int64_t uid, enum status, int64_t now);
+enum db_rc db_user_set_role(int64_t uid, enum role, int64_t now);
+enum db_rc db_user_delete(int64_t uid);
+enum db_rc db_user_revoke(int64_t uid, const char *new_hash, int64_t now);
+enum db_rc db_users_by_status(long long counts[STATUS__MAX]);
+struct sqlite3 *db_handle(void);	/* for audit.c's queries and the tests' query plans */
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* audit.c: the hash-chained audit trail, written in the transaction of the change it records. */
+
+struct audit_row {
+	int64_t		 id;
+	char		 uuid[37];
+	int64_t		 created_at;
+	const char	*actor_id;
+	const char	*actor_username;
+	const char	*action;
+	const char	*resource_type;
+	const char	*resource_id;
+	const char	*details;	/* a JSON object, or NULL */
+	const char	*ip_address;
+	const char	*resource_name;	/* read only: the user's current name for resource_type "user" */
+	unsigned char	 prev_digest[32];
+	unsigned char	 digest[32];
+	int		 has_digests;
+};
+
+/* GET /admin/audit-logs/ and its export; sort is the index in query_audit_list's sort literal. */
+struct audit_filter {
+	const char	*user_id;
+	const char	*action;
+	const char	*resource_type;
+	const char	*resource_id;
+	int		 has_from, has_to;
+	int64_t		 date_from, date_to;
+	const char	*search;	/* lower-cased */
+	int		 sort;
+	int		 desc;
+	long long	 skip;
+	long long	 limit;
+	int64_t		 before_id;	/* only rows older than this one (0: all) */
+};
+
+void	 audit_digest(const struct audit_row *, unsigned char out[32]);
+enum db_rc db_audit_list(const struct audit_filter *, int (*)(void *, const struct audit_row *), void *,
+	    long long *total);
+enum db_rc db_audit_append(struct audit_row *);	/* sets id and the digests */
+enum db_rc db_audit_walk(int (*)(void *, const struct audit_row *), void *);
+/* Appends one row; actor is the caller (NULL: none), details a JSON object or NULL. */
+enum db_rc audit_log(struct req *, const char *action, const char *resource_type, const char *resource_id,
+	    const char *details);
+enum db_rc audit_log_as(struct req *, const struct user *actor, const char *action, const char *resource_type,
+	    const char *resource_id, const char *details);
+int64_t	 audit_last_id(void);
+/* Walks the chain; 0 when intact, else -1 with the first broken row's id and a reason. */
+int	 audit_verify(long long *rows, int64_t *bad_id, const char **why);
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* validate.c: the generic validator; schemas.c: the field tables of every request body. */
 
 enum ftype {
 	FT_STRING,	/* min/max code points */
-	FT_EMAIL,	/* EmailStr, normalised */
-	FT_ROLE,	/* a string that must name a role */
 	FT_SECRET,	/* a string never echoed back */
 	FT_PASSWORD,	/* a secret string under the password rules */
+	FT_EMAIL,	/* EmailStr, normalised */
+	FT_ROLE,	/* a string that must name a role */
+	FT_LITERAL,	/* one of lit[] */
+	FT_BOOL,	/* pydantic's lax booleans */
+	FT_INT,		/* query: lax integer within [imin, imax] */
+	FT_UUID,	/* a UUID in any accepted form, canonical out */
+	FT_DATETIME,	/* ISO 8601; out as microseconds since the epoch */
 	FT__MAX
 };
 
 struct field {
-	const char	*name;
-	enum ftype	 type;
-	int		 required;
-	int		 nullable;	/* null accepted as "not given" */
-	size_t		 min;
-	size_t		 max;
-	const char	*dflt;		/* default for an absent string */
-	int		 nocontrol;	/* control characters are a value_error */
-	const char	*exact;		/* the only value accepted when given (a pattern ^exact$) */
+	const char		*name;
+	enum ftype		 type;
+	int			 required;
+	int			 nullable;	/* null accepted as "not given" */
+	size_t			 min;		/* code points */
+	size_t			 max;
+	const char		*dflt;		/* default for an absent value */
+	int			 nocontrol;	/* control characters are a value_error */
+	const char		*exact;		/* the only value accepted when given (a pattern ^exact$) */
+	const char *const	*lit;		/* FT_LITERAL: the accepted values, NULL-terminated */
+	long long		 imin;		/* FT_INT bounds */
+	long long		 imax;
 };
 
-#define SCHEMA_MAX_FIELDS 8
+#define SCHEMA_MAX_FIELDS 12
+
+struct req;
+struct verrs;
 
 struct schema {
 	const char		*name;
 	int			 form;		/* the body is a login form, not JSON */
 	size_t			 nfields;
 	struct field		 fields[SCHEMA_MAX_FIELDS];
+	void			(*check)(struct req *);	/* model-level rule, run when every field passed */
 };
 
 /* One value that passed validation. */
@@ -259,7 +353,8 @@ struct value {
 	int		 present;	/* given and not null, or defaulted */
 	const char	*s;		/* NUL-terminated (arena) */
 	size_t		 len;
-	long long	 i;		/* ROLE_*: the role */
+	long long	 i;		/* FT_ROLE: the role; FT_BOOL: 0/1; FT_INT; FT_LITERAL: the index;
+					   FT_DATETIME: microseconds */
 };
 
 /* One pydantic-shaped problem. */
@@ -286,11 +381,20 @@ struct verrs {
 
 extern const struct schema schema_admin_user_create;
 extern const struct schema schema_login;
+extern const struct schema schema_user_update;
+extern const struct schema schema_approve;
+extern const struct schema schema_reset_password;
+extern const struct schema query_users_list;
+extern const struct schema query_users_names;
+extern const struct schema query_audit_list;
+extern const struct schema query_audit_export;
 
-struct req;
 int	 is_json_type(const char *content_type);
 int	 json_parse_body(struct req *);	/* 0, or -1 with a json_invalid entry in req->verrs */
 void	 validate_body(struct req *, const struct schema *);
+void	 validate_query(struct req *, const struct schema *);
+void	 validate_path_uuid(struct req *, const char *name, const char *value, char out[37]);
+struct verr *verr_at(struct verrs *, const char *where, const char *name, const char *type, const char *msg);
 struct verr *verr_add(struct verrs *, const char *type, const char *msg);
 void	 verrs_render(struct buf *, const struct verrs *);
 
@@ -323,7 +427,11 @@ struct reply {
 	const char	*content_type;
 	const char	*detail;	/* error detail text (static or arena) */
 	struct verrs	*verrs;		/* for 422 */
-	int		 no_store;
+	/* A streamed body: called after the headers are sent, writes through the sink, returns rows written
+	   or -1 on failure. */
+	long		(*stream)(struct req *, struct reply *, struct sink *);
+	const char	*disposition;	/* Content-Disposition, for downloads */
+	void		*stream_ctx;
 };
 
 struct req {
@@ -345,17 +453,33 @@ struct req {
 	struct user	 who;		/* the authenticated caller */
 	int		 authed;
 	struct value	 v[SCHEMA_MAX_FIELDS];	/* the validated body */
+	struct value	 q[SCHEMA_MAX_FIELDS];	/* the validated query */
+	char		 id[37];		/* the validated path id */
 	struct verrs	 verrs;
 };
 
 typedef enum err (*handler_fn)(struct req *, struct reply *);
+
+enum param {
+	P_NONE,
+	P_USER_ID,	/* "{}" is a user id: a UUID, else 422 uuid_parsing at ["path","user_id"] */
+	P_FORMAT,	/* "{}" is an export format, checked by the handler */
+};
 
 struct route {
 	enum method		 method;
 	const char		*pattern;	/* segments; "{}" matches one */
 	handler_fn		 handler;
 	enum cap		 cap;
-	const struct schema	*schema;
+	const struct schema	*schema;	/* the JSON (or form) body */
+	const struct schema	*query;
+	enum param		 param;
+};
+
+/* Where a streamed response goes: the web server's output, or a buffer in tests. */
+struct sink {
+	void	(*write)(void *ctx, const char *, size_t);
+	void	*ctx;
 };
 
 /* The request environment as the web server gave it (copied out of libfcgi's environ). */
@@ -385,24 +509,40 @@ void	 reply_json_begin(struct reply *, int status);
 struct app {
 	struct arena	 arena;
 	struct reply	 reply;
+	struct buf	 out;
 };
 
 int	 loop_run(void);		/* serves until SIGTERM or, as CGI, one request */
 int	 serve_prefork(const char *listen, int workers);
 
-enum { BODY_OK, BODY_TOO_LARGE, BODY_SHORT };
+enum { BODY_OK, BODY_TOO_LARGE, BODY_SHORT, BODY_BAD_LENGTH };
 
-/* A whole request as bytes in, response out; used by loop.c and by tests that drive the core in process. */
+/* A whole request as bytes in, response out through the sink; used by loop.c and by tests and fuzzers. */
 void	 app_handle(struct app *, const struct cgi_env *, const char *body, size_t body_len,
-	    int body_state, struct buf *out);
+	    int body_state, struct sink *);
 
 /* ------------------------------------------------------------------------------------------------------------ */
-/* h_auth.c and h_users.c: the handlers. */
+/* h_auth.c, h_users.c, h_admin.c: the handlers. */
 
 enum err h_login(struct req *, struct reply *);
 enum err h_me(struct req *, struct reply *);
 enum err h_users_create(struct req *, struct reply *);
-void	 user_json(struct buf *, const struct user *);
+enum err h_users_list(struct req *, struct reply *);
+enum err h_users_names(struct req *, struct reply *);
+enum err h_users_export(struct req *, struct reply *);
+enum err h_users_get(struct req *, struct reply *);
+enum err h_users_update(struct req *, struct reply *);
+enum err h_users_delete(struct req *, struct reply *);
+enum err h_users_deactivate(struct req *, struct reply *);
+enum err h_users_approve(struct req *, struct reply *);
+enum err h_users_reject(struct req *, struct reply *);
+enum err h_users_reset_password(struct req *, struct reply *);
+enum err h_stats(struct req *, struct reply *);
+enum err h_audit_list(struct req *, struct reply *);
+enum err h_audit_export(struct req *, struct reply *);
+void	 user_json(struct buf *, const struct user *, int with_quota);
+void	 csv_cell(struct buf *, const char *);		/* minimal quoting, formula guard */
+void	 time_isoformat(struct buf *, int64_t us);	/* Python's isoformat(): ...+00:00 */
 int	 auth_resolve(struct req *, struct reply *, enum err *);	/* 0 authed, -1 error set */
 
 #endif /* GATEHOUSE_H */

@@ -62,7 +62,7 @@ auth_resolve(struct req *r, struct reply *rep, enum err *e)
 
 /* UserResponse, keys in the reference's order; roles sorted by code point (role ids are in that order). */
 void
-user_json(struct buf *b, const struct user *u)
+user_json(struct buf *b, const struct user *u, int with_quota)
 {
 	int r, first = 1;
 
@@ -91,15 +91,48 @@ user_json(struct buf *b, const struct user *u)
 		buf_puts(b, role_name((enum role)r));
 		buf_putc(b, '"');
 	}
-	buf_puts(b, "],\"quota_usage\":null}");
+	/* No datasets here: the list shows an empty quota (caps of 0 mean unlimited), other views null. */
+	if (with_quota)
+		buf_puts(b, "],\"quota_usage\":{\"bytes_used\":0,\"dataset_count\":0,\"storage_cap\":0,"
+		    "\"count_cap\":0}}");
+	else
+		buf_puts(b, "],\"quota_usage\":null}");
 }
 
 enum err
 h_me(struct req *r, struct reply *rep)
 {
 	reply_json_begin(rep, 200);
-	user_json(&rep->body, &r->who);
+	user_json(&rep->body, &r->who, 0);
 	return ERR_OK;
+}
+
+/*
+ * POST /auth/login. The password is checked before the account state, and every failing branch before that
+ * point costs exactly one hash, so timing does not tell an unknown name from a wrong password. A hash made with
+ * another method or cost is replaced on success. The write lock is taken only after hashing.
+ */
+/* A failed login leaves an audit row of its own (the request fails, the row stays). */
+static enum err
+login_failed(struct req *r, const struct user *who, const char *name, size_t len, const char *reason)
+{
+	char		*details;
+	enum db_rc	 rc;
+	size_t		 i = 0, cps = 0;
+
+	/* The name as typed, at most 150 code points; never the password. */
+	while (i < len && cps++ < 150)
+		for (i++; i < len && ((unsigned char)name[i] & 0xc0) == 0x80; i++)
+			;
+	len = i;
+	details = jw_object(r->arena, "username", arena_strndup(r->arena, name, len), "reason", reason, NULL);
+	if ((rc = db_begin()) != DB_OK ||
+	    (rc = audit_log_as(r, who, "user.login.failure", "user", NULL, details)) != DB_OK ||
+	    (rc = db_commit()) != DB_OK) {
+		db_rollback();
+		log_warn("cannot record a failed login: the audit row was not written");
+	}
+	return ERR_LOGIN_FAILED;
 }
 
 /*
@@ -117,22 +150,24 @@ h_login(struct req *r, struct reply *rep)
 	unsigned char		 ad[32], rd[32];
 	enum db_rc		 rc;
 
-	rc = db_user_by_login(r->arena, name->s, name->len, &u);
+	/* No stored name holds a NUL (control characters are refused), so such a name is unknown. */
+	rc = memchr(name->s, '\0', name->len) != NULL ? DB_NONE : db_user_by_login(r->arena, name->s, name->len, &u);
 	if (rc == DB_NONE) {
 		password_dummy_verify(pw->s, pw->len, cfg.hash_cost);
-		log_info("login failed: unknown user");
-		return ERR_LOGIN_FAILED;
+		return login_failed(r, NULL, name->s, name->len, "invalid_credentials");
 	}
 	if (rc != DB_OK)
 		return db_err(rc);
-	if (!password_verify(pw->s, pw->len, u.password_hash)) {
-		log_info("login failed: wrong password for user %s", u.id);
-		return ERR_LOGIN_FAILED;
-	}
-	if (u.status == STATUS_PENDING)
+	if (!password_verify(pw->s, pw->len, u.password_hash))
+		return login_failed(r, NULL, name->s, name->len, "invalid_credentials");
+	if (u.status == STATUS_PENDING) {
+		login_failed(r, &u, name->s, name->len, "pending_approval");
 		return reply_error(rep, ERR_FORBIDDEN, "Your account is awaiting approval");
-	if (u.status != STATUS_ACTIVE)
+	}
+	if (u.status != STATUS_ACTIVE) {
+		login_failed(r, &u, name->s, name->len, "account_not_active");
 		return reply_error(rep, ERR_FORBIDDEN, "Account not active");
+	}
 	if (password_needs_rehash(u.password_hash, cfg.hash_cost) &&
 	    password_hash(pw->s, pw->len, cfg.hash_cost, newhash, sizeof(newhash)) == 0)
 		rehash = newhash;
@@ -144,10 +179,13 @@ h_login(struct req *r, struct reply *rep)
 	if ((rc = db_user_set_login(u.uid, r->now, rehash)) != DB_OK ||
 	    (rc = db_session_insert(u.uid, ad, r->now + (int64_t)cfg.access_ttl * 1000000, rd,
 	    r->now + (int64_t)cfg.refresh_ttl * 1000000, r->now)) != DB_OK ||
+	    (rc = audit_log_as(r, &u, "user.login.success", "user", NULL, NULL)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();
+		wipe(newhash, sizeof(newhash));
 		return db_err(rc);
 	}
+	wipe(newhash, sizeof(newhash));
 	if (rehash != NULL)
 		log_info("password hash of user %s upgraded to the configured cost", u.id);
 

@@ -1,17 +1,26 @@
 /*
- * h_users.c: the admin API over users. POST /admin/users/ creates one (the seed's endpoint).
+ * h_users.c: the admin API over users: create, list, names, CSV export, get, update, deactivate, approve,
+ * reject, reset the password, delete. Every write that checks an invariant (unique names, the last active
+ * admin, the caller's own account) checks and writes in one BEGIN IMMEDIATE transaction, with its audit row.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <crypt.h>
 
 #include "gatehouse.h"
 
-/* The fields of schema_admin_user_create, by position. */
+/* The fields of each schema, by position (schemas.c). */
 enum { CREATE_USERNAME, CREATE_PASSWORD, CREATE_EMAIL, CREATE_ROLE };
+enum { UPDATE_EMAIL, UPDATE_IS_ACTIVE, UPDATE_STATUS, UPDATE_ROLE };
+enum { APPROVE_ROLE };
+enum { RESET_PASSWORD };
+enum { LIST_SKIP, LIST_LIMIT, LIST_STATUS, LIST_SEARCH, LIST_SORT, LIST_ORDER };
+enum { NAMES_SKIP, NAMES_LIMIT };
 
 static enum err
 conflict(struct reply *rep, enum db_rc rc)
@@ -23,17 +32,109 @@ conflict(struct reply *rep, enum db_rc rc)
 	return db_err(rc);
 }
 
+/* Runs body inside BEGIN IMMEDIATE; commits when it succeeds, rolls back otherwise. */
+static enum err
+in_transaction(struct req *r, struct reply *rep, enum err (*body)(struct req *, struct reply *, void *), void *ctx)
+{
+	enum db_rc	 rc;
+	enum err	 e;
+
+	if ((rc = db_begin()) != DB_OK)
+		return db_err(rc);
+	e = body(r, rep, ctx);
+	if (e == ERR_OK && (rc = db_commit()) != DB_OK)
+		e = db_err(rc);
+	if (e != ERR_OK)
+		db_rollback();
+	return e;
+}
+
+/* The user named by the path, read inside the caller's transaction; 404 "User not found". */
+static enum err
+load_target(struct req *r, struct reply *rep, struct user *u)
+{
+	enum db_rc rc = db_user_get(r->arena, r->id, u);
+
+	if (rc == DB_NONE)
+		return reply_error(rep, ERR_NOT_FOUND, "User not found");
+	return db_err(rc);
+}
+
+static int
+is_viable_admin(const struct user *u)
+{
+	return u->status == STATUS_ACTIVE && (u->roles & ROLE_BIT(ROLE_ADMIN)) != 0;
+}
+
+/* 1 when u is the only active admin left (read inside the write transaction), 0 if not, -1 on error. */
+static int
+last_admin(const struct user *u, enum err *e)
+{
+	long long	 others = 0;
+	enum db_rc	 rc;
+
+	if (!is_viable_admin(u))
+		return 0;
+	if ((rc = db_viable_admins_except(u->uid, &others)) != DB_OK) {
+		*e = db_err(rc);
+		return -1;
+	}
+	return others == 0;
+}
+
+static int
+is_self(const struct req *r)
+{
+	return strcmp(r->id, r->who.id) == 0;
+}
+
+static void
+reply_user(struct reply *rep, int status, const struct user *u)
+{
+	reply_json_begin(rep, status);
+	user_json(&rep->body, u, 0);
+}
+
+static void
+reply_no_content(struct reply *rep)
+{
+	reply_json_begin(rep, 204);
+	rep->content_type = NULL;
+}
+
+/* POST /admin/users/ */
+
+struct create {
+	struct user	*u;
+	const char	*hash;
+};
+
+static enum err
+create_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct create	*c = ctx;
+	enum db_rc	 rc;
+
+	if ((rc = db_user_insert(r->arena, c->u, c->hash)) != DB_OK)
+		return conflict(rep, rc);
+	rc = audit_log(r, "user.create", "user", c->u->id, jw_object(r->arena, "username", c->u->username,
+	    "role", role_name((enum role)r->v[CREATE_ROLE].i), NULL));
+	return db_err(rc);
+}
+
 /*
- * Checks are made twice: once before hashing, so a taken name answers 409 at once, and again inside the
- * BEGIN IMMEDIATE transaction that inserts, so two concurrent creates cannot both win. The write lock is never
- * held while hashing.
+ * Uniqueness is checked twice: once before hashing, so a taken name answers 409 at once, and again inside the
+ * transaction that inserts, so two concurrent creates cannot both win. The write lock is never held while
+ * hashing.
  */
 enum err
 h_users_create(struct req *r, struct reply *rep)
 {
 	struct user	 u;
+	struct create	 c = { &u, NULL };
 	char		 hash[CRYPT_OUTPUT_SIZE];
 	enum db_rc	 rc;
+	enum err	 e;
 
 	memset(&u, 0, sizeof(u));
 	u.username = (char *)r->v[CREATE_USERNAME].s;
@@ -50,15 +151,516 @@ h_users_create(struct req *r, struct reply *rep)
 		log_err("cannot hash a password");
 		return ERR_UNAVAILABLE;
 	}
-	if ((rc = db_begin()) != DB_OK)
-		return db_err(rc);
-	if ((rc = db_user_insert(r->arena, &u, hash)) != DB_OK || (rc = db_commit()) != DB_OK) {
-		db_rollback();
-		return conflict(rep, rc);
-	}
+	c.hash = hash;
+	e = in_transaction(r, rep, create_tx, &c);
 	wipe(hash, sizeof(hash));
+	if (e != ERR_OK)
+		return e;
 	log_info("user %s created by %s", u.id, r->who.id);
-	reply_json_begin(rep, 201);
-	user_json(&rep->body, &u);
+	reply_user(rep, 201, &u);
+	return ERR_OK;
+}
+
+/* GET /admin/users/ */
+
+struct list_out {
+	struct buf	*b;
+	int		 n;
+};
+
+static int
+list_one(void *ctx, const struct user *u)
+{
+	struct list_out *o = ctx;
+
+	if (o->n++ > 0)
+		buf_putc(o->b, ',');
+	user_json(o->b, u, 1);
+	return 0;
+}
+
+enum err
+h_users_list(struct req *r, struct reply *rep)
+{
+	struct user_filter	 f;
+	struct list_out		 o;
+	long long		 total = 0;
+	enum db_rc		 rc;
+
+	f.skip = r->q[LIST_SKIP].i;
+	f.limit = r->q[LIST_LIMIT].i;
+	f.status = r->q[LIST_STATUS].present ? r->q[LIST_STATUS].s : NULL;
+	f.search = r->q[LIST_SEARCH].present && r->q[LIST_SEARCH].len > 0 ? r->q[LIST_SEARCH].s : NULL;
+	f.sort = (int)r->q[LIST_SORT].i;
+	f.desc = (int)r->q[LIST_ORDER].i;
+	reply_json_begin(rep, 200);
+	buf_puts(&rep->body, "{\"users\":[");
+	o.b = &rep->body;
+	o.n = 0;
+	if ((rc = db_user_list(r->arena, &f, list_one, &o, &total)) != DB_OK)
+		return db_err(rc);
+	buf_printf(&rep->body, "],\"total\":%lld}", total);
+	return ERR_OK;
+}
+
+/* GET /admin/users/names/ */
+
+static int
+names_one(void *ctx, const char *id, const char *name)
+{
+	struct list_out *o = ctx;
+
+	if (o->n++ > 0)
+		buf_putc(o->b, ',');
+	buf_puts(o->b, "{\"id\":");
+	jw_cstr(o->b, id);
+	buf_puts(o->b, ",\"username\":");
+	jw_cstr(o->b, name);
+	buf_putc(o->b, '}');
+	return 0;
+}
+
+enum err
+h_users_names(struct req *r, struct reply *rep)
+{
+	struct list_out	 o;
+	enum db_rc	 rc;
+
+	reply_json_begin(rep, 200);
+	buf_putc(&rep->body, '[');
+	o.b = &rep->body;
+	o.n = 0;
+	if ((rc = db_user_names(r->q[NAMES_SKIP].i, r->q[NAMES_LIMIT].i, names_one, &o)) != DB_OK)
+		return db_err(rc);
+	buf_putc(&rep->body, ']');
+	return ERR_OK;
+}
+
+/* GET /admin/users/export.csv: streamed in chunks as the rows are read. */
+
+#define EXPORT_CHUNK (16 * 1024)
+
+struct export {
+	struct req	*r;
+	struct buf	*b;
+	struct sink	*sink;
+	char		 op[37];
+	const char	*details;	/* of the next audit row */
+};
+
+/* One CSV cell, minimal quoting as Python's csv module; a leading =, +, - or @ gets a TAB first. */
+void
+csv_cell(struct buf *b, const char *s)
+{
+	size_t	 n = s != NULL ? strlen(s) : 0;
+	int	 guard = n > 0 && strchr("=+-@", s[0]) != NULL;
+	size_t	 i;
+
+	if (n == 0)
+		return;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		if (guard)
+			buf_putc(b, '\t');
+		buf_put(b, s, n);
+		return;
+	}
+	buf_putc(b, '"');
+	if (guard)
+		buf_putc(b, '\t');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_putc(b, '"');
+		buf_putc(b, s[i]);
+	}
+	buf_putc(b, '"');
+}
+
+/* Python's datetime.isoformat() for a UTC time: ...+00:00, the fraction only when non-zero. */
+void
+time_isoformat(struct buf *b, int64_t us)
+{
+	char t[32];
+	size_t n;
+
+	time_iso(us, t);
+	n = strlen(t);
+	if (n > 0 && t[n - 1] == 'Z')
+		t[n - 1] = '\0';
+	buf_puts(b, t);
+	buf_puts(b, "+00:00");
+}
+
+static void
+flush_if_full(struct export *x, int force)
+{
+	if (x->b->len >= EXPORT_CHUNK || (force && x->b->len > 0)) {
+		x->sink->write(x->sink->ctx, x->b->p, x->b->len);
+		buf_reset(x->b);
+	}
+}
+
+static int
+export_row(void *ctx, const char *const cols[4], int64_t created_at)
+{
+	struct export	*x = ctx;
+	int		 i;
+
+	for (i = 0; i < 4; i++) {
+		csv_cell(x->b, cols[i]);
+		buf_putc(x->b, ',');
+	}
+	time_isoformat(x->b, created_at);
+	buf_puts(x->b, "\r\n");
+	flush_if_full(x, 0);
+	return x->b->failed ? -1 : 0;
+}
+
+static char *
+export_details(struct arena *a, const char *op, const char *outcome, long rows)
+{
+	if (rows < 0)
+		return arena_printf(a, "{\"operation_id\":\"%s\",\"format\":\"csv\",\"mode\":\"stream\",\"filters\":{},"
+		    "\"outcome\":\"%s\"}", op, outcome);
+	return arena_printf(a, "{\"operation_id\":\"%s\",\"format\":\"csv\",\"mode\":\"stream\",\"filters\":{},"
+	    "\"outcome\":\"%s\",\"selected_rows\":%ld}", op, outcome, rows);
+}
+
+static enum err
+export_audit_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct export *x = ctx;
+
+	(void)rep;
+	return db_err(audit_log(r, "user.export", "user", x->op, x->details));
+}
+
+static long
+export_stream(struct req *r, struct reply *rep, struct sink *sink)
+{
+	struct export	*x = rep->stream_ctx;
+	long		 rows = 0;
+	enum db_rc	 rc;
+
+	x->b = &rep->body;
+	x->sink = sink;
+	buf_reset(x->b);
+	buf_puts(x->b, "email,display_name,auth_provider,status,created_at\r\n");
+	rc = db_user_export(export_row, x, &rows);
+	flush_if_full(x, 1);
+	x->details = export_details(r->arena, x->op, rc == DB_OK ? "completed" : "failed", rows);
+	if (rc != DB_OK)
+		log_err("user export %s failed after %ld rows", x->op, rows);
+	(void)in_transaction(r, rep, export_audit_tx, x);
+	return rc == DB_OK ? rows : -1;
+}
+
+enum err
+h_users_export(struct req *r, struct reply *rep)
+{
+	struct export	*x = arena_alloc(r->arena, sizeof(*x));
+	char		 day[16];
+	time_t		 t = (time_t)(r->now / 1000000);
+	struct tm	 tm;
+	enum err	 e;
+
+	if (x == NULL)
+		return ERR_UNAVAILABLE;
+	memset(x, 0, sizeof(*x));
+	x->r = r;
+	uuid_v4(x->op);
+	x->details = export_details(r->arena, x->op, "requested", -1);
+	if ((e = in_transaction(r, rep, export_audit_tx, x)) != ERR_OK)
+		return e;
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y%m%d", &tm);
+	reply_json_begin(rep, 200);
+	rep->content_type = "text/csv; charset=utf-8";
+	rep->disposition = arena_printf(r->arena,
+	    "attachment; filename=\"users-export-%s.csv\"; filename*=UTF-8''users-export-%s.csv", day, day);
+	rep->stream = export_stream;
+	rep->stream_ctx = x;
+	return ERR_OK;
+}
+
+/* GET /admin/users/{id} */
+
+enum err
+h_users_get(struct req *r, struct reply *rep)
+{
+	struct user	 u;
+	enum err	 e;
+
+	if ((e = load_target(r, rep, &u)) != ERR_OK)
+		return e;
+	reply_user(rep, 200, &u);
+	return ERR_OK;
+}
+
+/* PATCH /admin/users/{id} */
+
+static void
+state_json(struct buf *b, const struct user *u)
+{
+	int r, first = 1;
+
+	buf_puts(b, "{\"email\":");
+	jw_cstr(b, u->email);
+	buf_puts(b, ",\"is_active\":");
+	jw_bool(b, u->status == STATUS_ACTIVE);
+	buf_printf(b, ",\"status\":\"%s\",\"roles\":[", status_name(u->status));
+	for (r = 1; r < ROLE__MAX; r++)
+		if (u->roles & ROLE_BIT(r)) {
+			buf_printf(b, "%s\"%s\"", first ? "" : ",", role_name((enum role)r));
+			first = 0;
+		}
+	buf_puts(b, "]}");
+}
+
+static enum err
+update_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct user	*u = ctx, before;
+	const struct value *email = &r->v[UPDATE_EMAIL], *active = &r->v[UPDATE_IS_ACTIVE];
+	const struct value *status = &r->v[UPDATE_STATUS], *role = &r->v[UPDATE_ROLE];
+	int		 target = -1, last;
+	struct buf	 d = { 0 };
+	enum db_rc	 rc;
+	enum err	 e = ERR_OK;
+
+	if ((e = load_target(r, rep, u)) != ERR_OK)
+		return e;
+	before = *u;
+	if (status->present)
+		target = status->i == 0 ? STATUS_ACTIVE : STATUS_DISABLED;
+	else if (active->present)
+		target = active->i ? STATUS_ACTIVE : STATUS_DISABLED;
+	if (u->status == STATUS_PENDING && (target >= 0 || role->present))
+		return reply_error(rep, ERR_UNPROCESSABLE,
+		    "Pending users must be approved or rejected; role and status cannot be changed via PATCH");
+	if ((role->present && role->i != ROLE_ADMIN) || (target >= 0 && target != STATUS_ACTIVE)) {
+		if ((last = last_admin(u, &e)) == -1)
+			return e;
+		if (last)
+			return reply_error(rep, ERR_CONFLICT, role->present && role->i != ROLE_ADMIN ?
+			    "Cannot demote the last admin user" : "Cannot deactivate the last admin user");
+	}
+	if (email->present) {
+		if ((rc = db_user_set_email(r->arena, u->uid, email->s, r->now)) != DB_OK)
+			return conflict(rep, rc);
+		u->email = (char *)email->s;
+	}
+	if (target >= 0 && (enum status)target != u->status) {
+		if ((rc = db_user_set_status(u->uid, (enum status)target, r->now)) != DB_OK)
+			return db_err(rc);
+		u->status = (enum status)target;
+	}
+	if (role->present && u->roles != ROLE_BIT(role->i)) {
+		if ((rc = db_user_set_role(u->uid, (enum role)role->i, r->now)) != DB_OK)
+			return db_err(rc);
+		u->roles = ROLE_BIT(role->i);
+	}
+	buf_puts(&d, "{\"before\":");
+	state_json(&d, &before);
+	buf_puts(&d, ",\"after\":");
+	state_json(&d, u);
+	buf_putc(&d, '}');
+	rc = d.failed ? DB_FAIL : audit_log(r, "user.update", "user", u->id, buf_cstr(&d));
+	buf_free(&d);
+	return db_err(rc);
+}
+
+enum err
+h_users_update(struct req *r, struct reply *rep)
+{
+	const struct value *active = &r->v[UPDATE_IS_ACTIVE], *status = &r->v[UPDATE_STATUS];
+	struct user	 u;
+	enum err	 e;
+
+	if (is_self(r) && (r->v[UPDATE_ROLE].present || (active->present && !active->i) ||
+	    (status->present && status->i != 0)))
+		return reply_error(rep, ERR_UNPROCESSABLE, "Cannot change your own role or disable your own account");
+	if ((e = in_transaction(r, rep, update_tx, &u)) != ERR_OK)
+		return e;
+	reply_user(rep, 200, &u);
+	return ERR_OK;
+}
+
+/* POST /admin/users/{id}/deactivate/ */
+
+static enum err
+deactivate_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct user	*u = ctx;
+	enum err	 e = ERR_OK;
+	enum db_rc	 rc;
+	int		 last;
+
+	if ((e = load_target(r, rep, u)) != ERR_OK)
+		return e;
+	if (u->status == STATUS_PENDING)
+		return reply_error(rep, ERR_CONFLICT, "Pending users must be approved or rejected before deactivation");
+	if (is_self(r))
+		return reply_error(rep, ERR_BAD_REQUEST, "Cannot deactivate your own account");
+	if ((last = last_admin(u, &e)) == -1)
+		return e;
+	if (last)
+		return reply_error(rep, ERR_BAD_REQUEST, "Cannot deactivate the last admin user");
+	if ((rc = db_user_set_status(u->uid, STATUS_DISABLED, r->now)) != DB_OK)
+		return db_err(rc);
+	u->status = STATUS_DISABLED;
+	return db_err(audit_log(r, "user.deactivate", "user", u->id,
+	    jw_object(r->arena, "username", u->username, NULL)));
+}
+
+enum err
+h_users_deactivate(struct req *r, struct reply *rep)
+{
+	struct user	 u;
+	enum err	 e;
+
+	if ((e = in_transaction(r, rep, deactivate_tx, &u)) != ERR_OK)
+		return e;
+	reply_user(rep, 200, &u);
+	return ERR_OK;
+}
+
+/* POST /admin/users/{id}/approve/ */
+
+static enum err
+approve_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct user	*u = ctx;
+	enum role	 role = (enum role)r->v[APPROVE_ROLE].i;
+	enum db_rc	 rc;
+	enum err	 e;
+
+	if ((e = load_target(r, rep, u)) != ERR_OK)
+		return e;
+	if (u->status != STATUS_PENDING)
+		return reply_error(rep, ERR_CONFLICT, "Pending user approval is no longer available");
+	if ((rc = db_user_set_status(u->uid, STATUS_ACTIVE, r->now)) != DB_OK ||
+	    (rc = db_user_set_role(u->uid, role, r->now)) != DB_OK)
+		return db_err(rc);
+	u->status = STATUS_ACTIVE;
+	u->roles = ROLE_BIT(role);
+	return db_err(audit_log(r, "user.approve", "user", u->id,
+	    jw_object(r->arena, "username", u->username, "role", role_name(role), NULL)));
+}
+
+enum err
+h_users_approve(struct req *r, struct reply *rep)
+{
+	struct user	 u;
+	enum err	 e;
+
+	if ((e = in_transaction(r, rep, approve_tx, &u)) != ERR_OK)
+		return e;
+	reply_user(rep, 200, &u);
+	return ERR_OK;
+}
+
+/* POST /admin/users/{id}/reject/ */
+
+static enum err
+reject_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct user	 u;
+	enum db_rc	 rc;
+	enum err	 e;
+
+	(void)ctx;
+	if ((e = load_target(r, rep, &u)) != ERR_OK)
+		return e;
+	if (u.status != STATUS_PENDING)
+		return reply_error(rep, ERR_CONFLICT, "Pending user rejection is no longer available");
+	if ((rc = db_user_delete(u.uid)) != DB_OK)
+		return db_err(rc);
+	return db_err(audit_log(r, "user.reject", "user", u.id, NULL));
+}
+
+enum err
+h_users_reject(struct req *r, struct reply *rep)
+{
+	enum err e;
+
+	if ((e = in_transaction(r, rep, reject_tx, NULL)) != ERR_OK)
+		return e;
+	reply_no_content(rep);
+	return ERR_OK;
+}
+
+/* DELETE /admin/users/{id} */
+
+static enum err
+delete_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct user	 u;
+	enum db_rc	 rc;
+	enum err	 e = ERR_OK;
+	int		 last;
+
+	(void)ctx;
+	if ((e = load_target(r, rep, &u)) != ERR_OK)
+		return e;
+	if (is_self(r))
+		return reply_error(rep, ERR_BAD_REQUEST, "Cannot delete your own account");
+	if ((last = last_admin(&u, &e)) == -1)
+		return e;
+	if (last)
+		return reply_error(rep, ERR_BAD_REQUEST, "Cannot delete the last admin user");
+	if ((rc = db_user_delete(u.uid)) != DB_OK)
+		return db_err(rc);
+	return db_err(audit_log(r, "user.delete", "user", u.id, jw_object(r->arena, "username", u.username, NULL)));
+}
+
+enum err
+h_users_delete(struct req *r, struct reply *rep)
+{
+	enum err e;
+
+	if ((e = in_transaction(r, rep, delete_tx, NULL)) != ERR_OK)
+		return e;
+	reply_no_content(rep);
+	return ERR_OK;
+}
+
+/* POST /admin/users/{id}/reset-password/: sets the password and revokes every session and API key. */
+
+static enum err
+reset_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct user	 u;
+	enum db_rc	 rc;
+	enum err	 e;
+
+	if ((e = load_target(r, rep, &u)) != ERR_OK)
+		return e;
+	if ((rc = db_user_revoke(u.uid, ctx, r->now)) != DB_OK)
+		return db_err(rc);
+	return db_err(audit_log(r, "user.reset_password", "user", u.id,
+	    jw_object(r->arena, "username", u.username, NULL)));
+}
+
+enum err
+h_users_reset_password(struct req *r, struct reply *rep)
+{
+	struct user	 u;
+	char		 hash[CRYPT_OUTPUT_SIZE];
+	enum err	 e;
+
+	/* A missing user answers 404 without the cost of a hash. */
+	if ((e = load_target(r, rep, &u)) != ERR_OK)
+		return e;
+	if (password_hash(r->v[RESET_PASSWORD].s, r->v[RESET_PASSWORD].len, cfg.hash_cost, hash,
+	    sizeof(hash)) == -1) {
+		log_err("cannot hash a password");
+		return ERR_UNAVAILABLE;
+	}
+	e = in_transaction(r, rep, reset_tx, hash);
+	wipe(hash, sizeof(hash));
+	if (e != ERR_OK)
+		return e;
+	log_info("password of user %s reset by %s; its sessions and API keys are revoked", u.id, r->who.id);
+	reply_no_content(rep);
 	return ERR_OK;
 }

@@ -6,6 +6,7 @@
 #include "config.h"
 #endif
 #include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -149,4 +150,128 @@ jw_echo(struct buf *b, struct json_object *o)
 		break;
 	}
 	}
+}
+
+/* A flat JSON object of string values (NULL values become null), for audit details. */
+char *
+jw_object(struct arena *a, ...)
+{
+	struct buf	 b = { 0 };
+	va_list		 ap;
+	const char	*k, *v;
+	char		*out;
+	int		 first = 1;
+
+	buf_putc(&b, '{');
+	va_start(ap, a);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		if (!first)
+			buf_putc(&b, ',');
+		first = 0;
+		jw_cstr(&b, k);
+		buf_putc(&b, ':');
+		jw_cstr(&b, v);
+	}
+	va_end(ap);
+	buf_putc(&b, '}');
+	out = b.failed ? NULL : arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
+
+static void
+py_str(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	buf_putc(b, '"');
+	while (i < n) {
+		uint32_t c = p[i];
+		size_t k = 1;
+
+		if (c >= 0xf0 && i + 3 < n) {
+			c = ((c & 7) << 18) | ((p[i + 1] & 63u) << 12) | ((p[i + 2] & 63u) << 6) | (p[i + 3] & 63u);
+			k = 4;
+		} else if (c >= 0xe0 && i + 2 < n) {
+			c = ((c & 15) << 12) | ((p[i + 1] & 63u) << 6) | (p[i + 2] & 63u);
+			k = 3;
+		} else if (c >= 0xc0 && i + 1 < n) {
+			c = ((c & 31) << 6) | (p[i + 1] & 63u);
+			k = 2;
+		}
+		i += k;
+		if (c == '"')
+			buf_puts(b, "\\\"");
+		else if (c == '\\')
+			buf_puts(b, "\\\\");
+		else if (c == '\n')
+			buf_puts(b, "\\n");
+		else if (c == '\r')
+			buf_puts(b, "\\r");
+		else if (c == '\t')
+			buf_puts(b, "\\t");
+		else if (c >= 0x20 && c < 0x7f)
+			buf_putc(b, (char)c);
+		else if (c >= 0x10000) {
+			c -= 0x10000;
+			buf_printf(b, "\\u%04x\\u%04x", 0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
+		} else
+			buf_printf(b, "\\u%04x", c);
+	}
+	buf_putc(b, '"');
+}
+
+static void
+py_value(struct buf *b, struct json_object *o)
+{
+	size_t	 i, n;
+	int	 first = 1;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		py_str(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_array:
+		buf_putc(b, '[');
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				buf_puts(b, ", ");
+			py_value(b, json_object_array_get_idx(o, i));
+		}
+		buf_putc(b, ']');
+		break;
+	case json_type_object: {
+		buf_putc(b, '{');
+		json_object_object_foreach(o, k, v) {
+			if (!first)
+				buf_puts(b, ", ");
+			first = 0;
+			py_str(b, k, strlen(k));
+			buf_puts(b, ": ");
+			py_value(b, v);
+		}
+		buf_putc(b, '}');
+		break;
+	}
+	default:
+		jw_echo(b, o);
+		break;
+	}
+}
+
+/* JSON text re-written with json.dumps's defaults: ", " and ": " separators, non-ASCII as \uXXXX. */
+void
+jw_python(struct buf *b, const char *json)
+{
+	struct json_object *o;
+
+	if (json == NULL || (o = json_tokener_parse(json)) == NULL) {
+		buf_puts(b, "null");
+		return;
+	}
+	py_value(b, o);
+	json_object_put(o);
 }

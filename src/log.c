@@ -77,9 +77,13 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	if (m < 0)
 		return;
-	n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
+	m = n + m;
+	if ((size_t)m > sizeof(line) - 2)
+		m = sizeof(line) - 2;
+	/* One event, one line: control characters from a request never split or forge lines. */
+	for (; n < m; n++)
+		if ((unsigned char)line[n] < 0x20 || line[n] == 0x7f)
+			line[n] = '?';
 	line[n++] = '\n';
 	while (write(log_fd, line, n) == -1 && errno == EINTR)
 		;

@@ -24,6 +24,7 @@
 #include "gatehouse.h"
 
 #define DRAIN_MAX	(16L * 1024 * 1024)	/* bytes of an oversized body read and dropped at most */
+#define SHUTDOWN_GRACE	30			/* seconds a worker may take to finish on SIGTERM */
 
 static volatile sig_atomic_t in_request;
 static volatile sig_atomic_t term_pending;
@@ -57,7 +58,7 @@ read_body(const char *clen, struct buf *b)
 	if (clen == NULL || *clen == '\0')
 		return BODY_OK;
 	if (parse_long(clen, 0, INT64_MAX, &n) == -1)
-		return BODY_SHORT;
+		return BODY_BAD_LENGTH;
 	if (n > cfg.body_limit) {
 		/* Drop what the server already sends, so it reads our 413 rather than a reset. */
 		for (left = n < DRAIN_MAX ? n : DRAIN_MAX; left > 0; left -= (long long)got)
@@ -73,19 +74,35 @@ read_body(const char *clen, struct buf *b)
 	return b->len == (size_t)n ? BODY_OK : BODY_SHORT;
 }
 
+static void
+sink_stdout(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	if (n > 0)
+		fwrite((void *)(uintptr_t)p, 1, n, stdout);	/* FCGI_fwrite takes a non-const pointer */
+}
+
 int
 loop_run(void)
 {
 	static struct app	 app;
 	struct sigaction	 sa;
-	struct buf		 body = { 0 }, out = { 0 };
+	struct buf		 body = { 0 };
+	struct sink		 sink = { sink_stdout, NULL };
 	int			 db_ok, state;
 
+	sigset_t		 term;
+
+	/* SA_RESTART: a signal never cuts a read short. SIGTERM is blocked while a request is served, so it is
+	   only ever delivered between requests, where the handler exits at once. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
 
 	arena_init(&app.arena, (size_t)cfg.body_limit * 8 + 1024 * 1024);
 	db_ok = db_open(cfg.database, 0) == 0;
@@ -93,6 +110,7 @@ loop_run(void)
 	while (FCGI_Accept() >= 0) {
 		struct cgi_env env;
 
+		sigprocmask(SIG_BLOCK, &term, NULL);
 		in_request = 1;
 		if (!db_ok)
 			db_ok = db_open(cfg.database, 0) == 0;
@@ -107,27 +125,29 @@ loop_run(void)
 		env.remote_addr = env_copy(&app.arena, "REMOTE_ADDR");
 
 		state = read_body(env.content_length, &body);
-		buf_reset(&out);
 		if (!db_ok) {
 			/* Answer every request with 503 until the database opens; the cause is in the log. */
 			static const char unavailable[] = "Status: 503 Service Unavailable\r\n"
-			    "Content-Type: application/json\r\nRetry-After: 5\r\nCache-Control: no-store\r\n\r\n"
+			    "Content-Type: application/json\r\nRetry-After: 5\r\nCache-Control: no-store\r\n"
+			    "X-Content-Type-Options: nosniff\r\n\r\n"
 			    "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,"
 			    "\"detail\":\"The database could not serve this request. Please retry.\"}";
-			buf_puts(&out, unavailable);
+			sink_stdout(NULL, unavailable, sizeof(unavailable) - 1);
 		} else
-			app_handle(&app, &env, body.p, state == BODY_OK ? body.len : 0, state, &out);
-		fwrite(out.p, 1, out.len, stdout);
+			app_handle(&app, &env, body.p, state == BODY_OK ? body.len : 0, state, &sink);
 		if (body.p != NULL)
 			wipe(body.p, body.len);
 		arena_reset(&app.arena);
+		if (db_ok)
+			db_ensure_idle();
 		FCGI_Finish();
 		in_request = 0;
 		if (term_pending)
 			break;
+		sigprocmask(SIG_UNBLOCK, &term, NULL);
 	}
 	buf_free(&body);
-	buf_free(&out);
+	buf_free(&app.out);
 	arena_free(&app.arena);
 	if (db_ok)
 		db_close();
@@ -160,9 +180,12 @@ spawn_worker(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, &worker_mask, NULL);
+		/* The master's handlers are not the worker's: a SIGTERM before loop_run installs its own just ends
+		   the worker, which is idle then. */
+		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGCHLD, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &worker_mask, NULL);
 		_exit(loop_run());
 	}
 	if (pid == -1)
@@ -177,6 +200,7 @@ serve_prefork(const char *listen, int workers)
 	pid_t			*pids;
 	sigset_t		 mask, old;
 	int			 fd, i, alive, status;
+	time_t			 deadline;
 	int			 is_path = listen[0] == '/' || listen[0] == '.';
 
 	if (is_path)
@@ -220,7 +244,11 @@ serve_prefork(const char *listen, int workers)
 			continue;
 		child_exited = 0;
 		for (i = 0; i < workers; i++) {
-			if (pids[i] <= 0 || waitpid(pids[i], &status, WNOHANG) != pids[i])
+			if (pids[i] <= 0) {
+				pids[i] = spawn_worker();	/* a fork that failed earlier */
+				continue;
+			}
+			if (waitpid(pids[i], &status, WNOHANG) != pids[i])
 				continue;
 			if (master_term)
 				break;
@@ -237,13 +265,26 @@ serve_prefork(const char *listen, int workers)
 	for (i = 0; i < workers; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
+	/* Workers finish their request in flight; one that is still busy after SHUTDOWN_GRACE is killed. */
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	for (alive = workers; alive > 0;) {
-		pid_t p = wait(&status);
+	for (alive = 0, i = 0; i < workers; i++)
+		alive += pids[i] > 0;
+	for (deadline = time(NULL) + SHUTDOWN_GRACE; alive > 0;) {
+		pid_t p = waitpid(-1, &status, WNOHANG);
+		if (p > 0) {
+			alive--;
+			continue;
+		}
 		if (p == -1 && errno != EINTR)
 			break;
-		if (p > 0)
-			alive--;
+		if (time(NULL) >= deadline) {
+			log_warn("workers still busy after %d s; killing them", SHUTDOWN_GRACE);
+			for (i = 0; i < workers; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGKILL);
+			deadline = time(NULL) + SHUTDOWN_GRACE;
+		}
+		usleep(20000);
 	}
 	if (is_path)
 		unlink(listen);

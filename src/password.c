@@ -14,24 +14,34 @@
 
 /*
  * crypt_rn wants a NUL-terminated passphrase of at most CRYPT_MAX_PASSPHRASE_SIZE bytes, and a password may be
- * 256 code points (1024 bytes). A password longer than PW_DIRECT_MAX bytes is therefore first reduced to the
- * base64 of its SHA-512, always, for hashing and verifying alike; shorter ones go to yescrypt as they are.
- * The copy is wiped by the caller.
+ * 256 code points (1024 bytes). A password longer than PW_DIRECT_MAX bytes is therefore first reduced to
+ * "gh-prehash:" and the base64 of SHA-512 over a label and the password, always, for hashing and verifying
+ * alike. The label keeps a plain SHA-512 of the same password, leaked from elsewhere, from being usable here.
+ * Shorter passwords go to yescrypt as they are, so hashes made by other yescrypt users verify unchanged.
  */
-#define PW_DIRECT_MAX 256
-#define PW_BUF 1024
+#define PW_DIRECT_MAX	256
+#define PW_BUF		1024
+#define PREHASH_LABEL	"gatehouse password pre-hash v1"
 
 static int
 pw_copy(const char *pw, size_t len, char *out, size_t outsz)
 {
-	unsigned char d[crypto_hash_sha512_BYTES];
+	crypto_hash_sha512_state h;
+	unsigned char		 d[crypto_hash_sha512_BYTES];
+	static const char	 tag[] = "gh-prehash:";
 
 	if (memchr(pw, '\0', len) != NULL)
 		return -1;
 	if (len > PW_DIRECT_MAX) {
-		crypto_hash_sha512(d, (const unsigned char *)pw, len);
-		sodium_bin2base64(out, outsz, d, sizeof(d), sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+		crypto_hash_sha512_init(&h);
+		crypto_hash_sha512_update(&h, (const unsigned char *)PREHASH_LABEL, sizeof(PREHASH_LABEL));
+		crypto_hash_sha512_update(&h, (const unsigned char *)pw, len);
+		crypto_hash_sha512_final(&h, d);
+		memcpy(out, tag, sizeof(tag) - 1);
+		sodium_bin2base64(out + sizeof(tag) - 1, outsz - (sizeof(tag) - 1), d, sizeof(d),
+		    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 		wipe(d, sizeof(d));
+		wipe(&h, sizeof(h));
 		return 0;
 	}
 	if (len >= outsz)
@@ -92,7 +102,8 @@ password_verify(const char *pw, size_t len, const char *stored)
 	if (crypt_rn(plain, stored, &cd, sizeof(cd)) != NULL && cd.output[0] != '*') {
 		n = strlen(stored);
 		ok = strlen(cd.output) == n && ct_equal(cd.output, stored, n);
-	}
+	} else
+		password_dummy_verify(pw, len, cfg.hash_cost);	/* an unusable stored hash costs the same */
 	wipe(plain, sizeof(plain));
 	wipe(&cd, sizeof(cd));
 	return ok;

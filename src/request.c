@@ -37,6 +37,11 @@ request_route_path(struct req *r, const struct cgi_env *env)
 	}
 	n = pct_decode(p, n, 0);
 	p[n] = '\0';
+	/* A decoded NUL or control character names no route. */
+	if (strlen(p) != n || utf8_has_control(p, n)) {
+		r->path = "/\x7f";
+		return;
+	}
 	sn = env->script_name != NULL ? strlen(env->script_name) : 0;
 	if (sn > 0 && strncmp(p, env->script_name, sn) == 0 && (p[sn] == '/' || p[sn] == '\0'))
 		p += sn;
@@ -56,14 +61,17 @@ json_wipe_secrets(struct json_object *o)
 }
 
 static void
-write_response(struct req *r, struct reply *rep, struct buf *out)
+write_head(struct req *r, struct reply *rep, struct buf *out)
 {
 	buf_printf(out, "Status: %d %s\r\n", rep->status, http_reason(rep->status));
 	if (rep->status != 204) {
 		buf_printf(out, "Content-Type: %s\r\n", rep->content_type != NULL ? rep->content_type :
 		    "application/json");
-		buf_printf(out, "Content-Length: %zu\r\n", rep->body.len);
+		if (rep->stream == NULL)
+			buf_printf(out, "Content-Length: %zu\r\n", rep->body.len);
 	}
+	if (rep->disposition != NULL)
+		buf_printf(out, "Content-Disposition: %s\r\n", rep->disposition);
 	buf_puts(out, "X-Request-ID: ");
 	buf_puts(out, r->request_id);
 	buf_puts(out, "\r\n"
@@ -75,17 +83,17 @@ write_response(struct req *r, struct reply *rep, struct buf *out)
 	    "Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n");
 	buf_put(out, rep->hdr.p, rep->hdr.len);
 	buf_puts(out, "\r\n");
-	if (rep->status != 204)
-		buf_put(out, rep->body.p, rep->body.len);
 }
 
 void
 app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t body_len, int body_state,
-    struct buf *out)
+    struct sink *sink)
 {
 	struct req	 r;
 	struct reply	*rep = &app->reply;
+	struct buf	*out = &app->out;
 	int64_t		 t0 = now_us();
+	long		 rows = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.arena = &app->arena;
@@ -106,11 +114,17 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	rep->content_type = "application/json";
 	rep->detail = NULL;
 	rep->verrs = NULL;
+	rep->stream = NULL;
+	rep->stream_ctx = NULL;
+	rep->disposition = NULL;
 	buf_reset(&rep->hdr);
 	buf_reset(&rep->body);
+	buf_reset(out);
 
 	if (body_state == BODY_TOO_LARGE)
 		reply_finish(&r, rep, ERR_TOO_LARGE);
+	else if (body_state == BODY_BAD_LENGTH)
+		reply_finish(&r, rep, reply_error(rep, ERR_BAD_REQUEST, "Invalid Content-Length"));
 	else if (body_state == BODY_SHORT)
 		reply_finish(&r, rep, reply_error(rep, ERR_BAD_REQUEST,
 		    "The request body is shorter than its Content-Length"));
@@ -121,9 +135,16 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 		log_err("out of memory building the response");
 		buf_reset(&rep->hdr);
 		buf_reset(&rep->body);
+		rep->stream = NULL;
+		rep->disposition = NULL;
 		reply_finish(&r, rep, ERR_UNAVAILABLE);
 	}
-	write_response(&r, rep, out);
+	write_head(&r, rep, out);
+	if (rep->stream == NULL && rep->status != 204)
+		buf_put(out, rep->body.p, rep->body.len);
+	sink->write(sink->ctx, out->p, out->len);
+	if (rep->stream != NULL && (rows = rep->stream(&r, rep, sink)) < 0)
+		log_err("%s %s: the streamed response failed part way", r.method_name, r.path);
 	if (rep->status >= 500)
 		log_warn("%s %s: %d", r.method_name, r.path, rep->status);
 	else

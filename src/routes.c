@@ -14,11 +14,32 @@
 
 #include "gatehouse.h"
 
+#define U CAP_MANAGE_USERS
+#define S CAP_MANAGE_SETTINGS
+
+/* First match wins among routes with the request's method; fixed segments come before "{}" where they overlap. */
 static const struct route routes[] = {
-	{ M_POST, "/auth/login", h_login, CAP_NONE, &schema_login },
-	{ M_GET, "/auth/me", h_me, CAP_USER, NULL },
-	{ M_POST, "/admin/users", h_users_create, CAP_MANAGE_USERS, &schema_admin_user_create },
+	{ M_POST, "/auth/login", h_login, CAP_NONE, &schema_login, NULL, P_NONE },
+	{ M_GET, "/auth/me", h_me, CAP_USER, NULL, NULL, P_NONE },
+	{ M_POST, "/admin/users", h_users_create, U, &schema_admin_user_create, NULL, P_NONE },
+	{ M_GET, "/admin/users", h_users_list, U, NULL, &query_users_list, P_NONE },
+	{ M_GET, "/admin/users/names", h_users_names, U, NULL, &query_users_names, P_NONE },
+	{ M_GET, "/admin/users/export.csv", h_users_export, U, NULL, NULL, P_NONE },
+	{ M_GET, "/admin/users/{}", h_users_get, U, NULL, NULL, P_USER_ID },
+	{ M_PATCH, "/admin/users/{}", h_users_update, U, &schema_user_update, NULL, P_USER_ID },
+	{ M_DELETE, "/admin/users/{}", h_users_delete, U, NULL, NULL, P_USER_ID },
+	{ M_POST, "/admin/users/{}/deactivate", h_users_deactivate, U, NULL, NULL, P_USER_ID },
+	{ M_POST, "/admin/users/{}/approve", h_users_approve, U, &schema_approve, NULL, P_USER_ID },
+	{ M_POST, "/admin/users/{}/reject", h_users_reject, U, NULL, NULL, P_USER_ID },
+	{ M_POST, "/admin/users/{}/reset-password", h_users_reset_password, U, &schema_reset_password, NULL,
+	    P_USER_ID },
+	{ M_GET, "/admin/stats", h_stats, U, NULL, NULL, P_NONE },
+	{ M_GET, "/admin/audit-logs", h_audit_list, S, NULL, &query_audit_list, P_NONE },
+	{ M_GET, "/admin/audit-logs/export/{}", h_audit_export, S, NULL, &query_audit_export, P_FORMAT },
 };
+
+#undef U
+#undef S
 
 static const char *const cap_names[CAP__MAX] = {
 	[CAP_NONE] = "", [CAP_USER] = "",
@@ -176,6 +197,11 @@ dispatch_route(struct req *r, struct reply *rep)
 			return;
 		}
 	}
+	/* Path, then query, then body: every problem of the request in one 422. */
+	if (rt->param == P_USER_ID)
+		validate_path_uuid(r, "user_id", r->params[0], r->id);
+	if (rt->query != NULL)
+		validate_query(r, rt->query);
 	if (rt->schema != NULL)
 		validate_body(r, rt->schema);
 	if (r->verrs.n > 0) {

@@ -1,29 +1,126 @@
 /*
- * schemas.c: the field table of every request body. The validator (validate.c) reads these; handlers only ever
- * see values that passed them, indexed by the field's position.
+ * schemas.c: the field table of every request body and query string. The validator (validate.c) reads these;
+ * handlers only ever see values that passed them, indexed by the field's position (the enums in the handler
+ * files name those positions).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 #include <stddef.h>
+#include <string.h>
 
 #include "gatehouse.h"
 
+static const char *const statuses_patch[] = { "active", "disabled", NULL };
+static const char *const user_sorts[] = { "username", "email", "status", "last_login_at", "created_at", NULL };
+static const char *const orders[] = { "asc", "desc", NULL };
+static const char *const audit_sorts[] = { "created_at", "action", "resource_type", "ip_address", "username", NULL };
+
 /* POST /admin/users/: AdminUserCreate (the seed). */
 const struct schema schema_admin_user_create = {
-	"AdminUserCreate", 0, 4, {
-		{ "username", FT_STRING, 1, 0, 3, 150, NULL, 1, NULL },
-		{ "password", FT_PASSWORD, 1, 0, 8, 256, NULL, 0, NULL },
-		{ "email", FT_EMAIL, 0, 1, 0, 0, NULL, 0, NULL },
-		{ "role", FT_ROLE, 0, 0, 0, 0, "viewer", 0, NULL },
+	.name = "AdminUserCreate", .nfields = 4, .fields = {
+		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1 },
+		{ .name = "password", .type = FT_PASSWORD, .required = 1, .min = 8, .max = 256 },
+		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
+		{ .name = "role", .type = FT_ROLE, .dflt = "viewer" },
 	}
 };
 
 /* POST /auth/login: the OAuth2 password form (JSON accepted too). */
 const struct schema schema_login = {
-	"OAuth2PasswordRequestForm", 1, 3, {
-		{ "username", FT_STRING, 1, 0, 0, 0, NULL, 0, NULL },
-		{ "password", FT_SECRET, 1, 0, 0, 0, NULL, 0, NULL },
-		{ "grant_type", FT_STRING, 0, 1, 0, 0, NULL, 0, "password" },
+	.name = "OAuth2PasswordRequestForm", .form = 1, .nfields = 3, .fields = {
+		{ .name = "username", .type = FT_STRING, .required = 1 },
+		{ .name = "password", .type = FT_SECRET, .required = 1 },
+		{ .name = "grant_type", .type = FT_STRING, .nullable = 1, .exact = "password" },
+	}
+};
+
+/* status and is_active, when both are given, must describe the same state. */
+static void
+user_update_check(struct req *r)
+{
+	const struct value *status = &r->v[2], *active = &r->v[1];
+	struct verr *e;
+
+	if (status->present && active->present && (status->i == 0) != (active->i == 1)) {
+		if ((e = verr_add(&r->verrs, "value_error",
+		    "Value error, status and is_active describe conflicting states")) != NULL) {
+			e->loc[0] = "body";
+			e->input_kind = VIN_JSON;
+			e->input = r->json;
+			e->ctx = "{\"error\":{}}";
+		}
+	}
+}
+
+/* PATCH /admin/users/{id}: UserUpdate, every field optional; null means unchanged. */
+const struct schema schema_user_update = {
+	.name = "UserUpdate", .nfields = 4, .check = user_update_check, .fields = {
+		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
+		{ .name = "is_active", .type = FT_BOOL, .nullable = 1 },
+		{ .name = "status", .type = FT_LITERAL, .nullable = 1, .lit = statuses_patch },
+		{ .name = "role", .type = FT_ROLE, .nullable = 1, .max = 50 },
+	}
+};
+
+/* POST /admin/users/{id}/approve/: ApproveRequest. */
+const struct schema schema_approve = {
+	.name = "ApproveRequest", .nfields = 1, .fields = {
+		{ .name = "role", .type = FT_ROLE, .required = 1, .max = 50 },
+	}
+};
+
+/* POST /admin/users/{id}/reset-password/: ours; the new password under the password rules. */
+const struct schema schema_reset_password = {
+	.name = "PasswordReset", .nfields = 1, .fields = {
+		{ .name = "password", .type = FT_PASSWORD, .required = 1, .min = 8, .max = 256 },
+	}
+};
+
+/* GET /admin/users/ */
+const struct schema query_users_list = {
+	.name = "users list", .nfields = 6, .fields = {
+		{ .name = "skip", .type = FT_INT, .imin = 0, .imax = INT64_MAX, .dflt = "0" },
+		{ .name = "limit", .type = FT_INT, .imin = 1, .imax = 200, .dflt = "50" },
+		{ .name = "status", .type = FT_STRING, .max = 50 },
+		{ .name = "search", .type = FT_STRING, .max = 200 },
+		{ .name = "sort", .type = FT_LITERAL, .lit = user_sorts, .dflt = "created_at" },
+		{ .name = "order", .type = FT_LITERAL, .lit = orders, .dflt = "asc" },
+	}
+};
+
+/* GET /admin/users/names/ */
+const struct schema query_users_names = {
+	.name = "user names", .nfields = 2, .fields = {
+		{ .name = "skip", .type = FT_INT, .imin = 0, .imax = INT64_MAX, .dflt = "0" },
+		{ .name = "limit", .type = FT_INT, .imin = 1, .imax = 1000, .dflt = "500" },
+	}
+};
+
+#define AUDIT_FILTERS \
+	{ .name = "user_id", .type = FT_UUID }, \
+	{ .name = "action", .type = FT_STRING, .max = 200 }, \
+	{ .name = "resource_type", .type = FT_STRING, .max = 200 }, \
+	{ .name = "resource_id", .type = FT_UUID }, \
+	{ .name = "date_from", .type = FT_DATETIME }, \
+	{ .name = "date_to", .type = FT_DATETIME }, \
+	{ .name = "search", .type = FT_STRING, .max = 200 }
+
+/* GET /admin/audit-logs/ */
+const struct schema query_audit_list = {
+	.name = "audit list", .nfields = 11, .fields = {
+		AUDIT_FILTERS,
+		{ .name = "skip", .type = FT_INT, .imin = 0, .imax = INT64_MAX, .dflt = "0" },
+		{ .name = "limit", .type = FT_INT, .imin = 1, .imax = 200, .dflt = "50" },
+		{ .name = "sort", .type = FT_LITERAL, .lit = audit_sorts, .dflt = "created_at" },
+		{ .name = "order", .type = FT_LITERAL, .lit = orders, .dflt = "desc" },
+	}
+};
+
+/* GET /admin/audit-logs/export/{format} */
+const struct schema query_audit_export = {
+	.name = "audit export", .nfields = 8, .fields = {
+		AUDIT_FILTERS,
+		{ .name = "max_rows", .type = FT_INT, .imin = 1, .imax = 100000, .dflt = "100000" },
 	}
 };

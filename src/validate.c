@@ -8,6 +8,7 @@
 #endif
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -118,6 +119,11 @@ json_parse_body(struct req *r)
 		json_invalid(r, bad, "Invalid UTF-8");
 		return -1;
 	}
+	/* A UTF-8 byte order mark is not part of the document, as Python's decoder sees it. */
+	if (r->body_len >= 3 && memcmp(r->body, "\xef\xbb\xbf", 3) == 0) {
+		r->body += 3;
+		r->body_len -= 3;
+	}
 	if (r->body_len > (size_t)INT32_MAX || (tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL) {
 		json_invalid(r, 0, "Expecting value");
 		return -1;
@@ -158,15 +164,26 @@ struct src {
 	struct json_object	*j;
 };
 
-static struct verr *
-field_err(struct req *r, const struct field *f, const struct src *v, const char *type, const char *msg)
+struct verr *
+verr_at(struct verrs *vs, const char *where, const char *name, const char *type, const char *msg)
 {
-	struct verr *e = verr_add(&r->verrs, type, msg);
+	struct verr *e = verr_add(vs, type, msg);
+
+	if (e != NULL) {
+		e->loc[0] = where;
+		e->loc[1] = name;
+	}
+	return e;
+}
+
+static struct verr *
+field_err(struct req *r, const char *where, const struct field *f, const struct src *v, const char *type,
+    const char *msg)
+{
+	struct verr *e = verr_at(&r->verrs, where, f->name, type, msg);
 
 	if (e == NULL)
 		return NULL;
-	e->loc[0] = "body";
-	e->loc[1] = f->name;
 	if (f->type == FT_SECRET || f->type == FT_PASSWORD)
 		e->input_kind = VIN_MASK;
 	else if (v->j != NULL) {
@@ -180,16 +197,338 @@ field_err(struct req *r, const struct field *f, const struct src *v, const char 
 	return e;
 }
 
+/* "'a', 'b' or 'c'", as pydantic writes the expected values of a Literal. */
+static const char *
+literal_expected(struct arena *a, const char *const *lit)
+{
+	struct buf	 b = { 0 };
+	const char	*out;
+	size_t		 i, n;
+
+	for (n = 0; lit[n] != NULL; n++)
+		;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_puts(&b, i == n - 1 ? " or " : ", ");
+		buf_printf(&b, "'%s'", lit[i]);
+	}
+	out = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
+
 static void
-check_string(struct req *r, const struct field *f, const struct src *v, struct value *out)
+literal_err(struct req *r, const char *where, const struct field *f, const struct src *v)
+{
+	const char	*exp = literal_expected(r->arena, f->lit);
+	struct verr	*e = field_err(r, where, f, v, "literal_error", NULL);
+	struct buf	 ctx = { 0 };
+
+	if (e == NULL || exp == NULL)
+		return;
+	e->msg = arena_printf(r->arena, "Input should be %s", exp);
+	buf_puts(&ctx, "{\"expected\":");
+	jw_str(&ctx, exp, strlen(exp));
+	buf_putc(&ctx, '}');
+	e->ctx = arena_strdup(r->arena, buf_cstr(&ctx));
+	buf_free(&ctx);
+}
+
+/*
+ * pydantic's lax integer from a string: surrounding whitespace, a sign, underscores between digits and a
+ * fraction of zeros are accepted. Returns 0 with the value (saturated at the int64 range), -1 when it does
+ * not parse, -2 when it has more than 4300 digits.
+ */
+static int
+lax_int(const char *s, size_t n, long long *out)
+{
+	size_t		 i = 0, digits = 0;
+	int		 neg = 0, prev_digit = 0;
+	unsigned long long v = 0, lim;
+
+	while (n > 0 && strchr(" \t\n\r\f\v", s[n - 1]) != NULL)
+		n--;
+	while (i < n && strchr(" \t\n\r\f\v", s[i]) != NULL)
+		i++;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	lim = neg ? (unsigned long long)INT64_MAX + 1 : (unsigned long long)INT64_MAX;
+	for (; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			digits++;
+			v = v > (lim - (unsigned)(s[i] - '0')) / 10 ? lim : v * 10 + (unsigned)(s[i] - '0');
+			prev_digit = 1;
+		} else if (s[i] == '_' && prev_digit && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')
+			prev_digit = 0;
+		else
+			break;
+	}
+	if (digits == 0)
+		return -1;
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && s[i] == '0'; i++)
+			;
+	}
+	if (i != n)
+		return -1;
+	if (digits > 4300)
+		return -2;
+	*out = neg ? (v == (unsigned long long)INT64_MAX + 1 ? INT64_MIN : -(long long)v) : (long long)v;
+	return 0;
+}
+
+static int
+days_from_civil(int y, int m, int d, long long *days)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap))
+		return -1;
+	y -= m <= 2;
+	{
+		long long era = (y >= 0 ? y : y - 399) / 400;
+		unsigned yoe = (unsigned)(y - era * 400);
+		unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+		unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+		*days = era * 146097 + (long long)doe - 719468;
+	}
+	return 0;
+}
+
+static int
+num(const char *s, size_t n, int *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/*
+ * A datetime as speedate reads it: YYYY-MM-DD, optionally followed by T (or a space) and HH:MM[:SS[.ffffff]],
+ * optionally followed by Z or an offset ±HH[:]MM. A date alone is midnight; no offset is UTC. Returns 0 with
+ * microseconds since the epoch, or -1 with speedate's reason.
+ */
+static int
+parse_datetime(const char *s, size_t n, int64_t *out, const char **why)
+{
+	int		 y, mo, d, h = 0, mi = 0, sec = 0, oh, om, sign;
+	long long	 days, us = 0, scale = 100000;
+	size_t		 i;
+
+	if (n < 10) {
+		*why = "input is too short";
+		return -1;
+	}
+	if (num(s, 4, &y) == -1) {
+		*why = "invalid character in year";
+		return -1;
+	}
+	if (s[4] != '-' || num(s + 5, 2, &mo) == -1) {
+		*why = "invalid character in month";
+		return -1;
+	}
+	if (s[7] != '-' || num(s + 8, 2, &d) == -1) {
+		*why = "invalid character in day";
+		return -1;
+	}
+	if (days_from_civil(y, mo, d, &days) == -1) {
+		*why = "day value is outside expected range";
+		return -1;
+	}
+	i = 10;
+	if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ' || s[i] == '_')) {
+		if (n < i + 6 || num(s + i + 1, 2, &h) == -1 || s[i + 3] != ':' || num(s + i + 4, 2, &mi) == -1) {
+			*why = "invalid character in hour";
+			return -1;
+		}
+		i += 6;
+		if (i < n && s[i] == ':') {
+			if (n < i + 3 || num(s + i + 1, 2, &sec) == -1) {
+				*why = "invalid character in second";
+				return -1;
+			}
+			i += 3;
+			if (i < n && (s[i] == '.' || s[i] == ',')) {
+				for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+					us += (s[i] - '0') * scale;
+					scale /= 10;
+				}
+			}
+		}
+		if (h > 23 || mi > 59 || sec > 59) {
+			*why = "time value is outside expected range";
+			return -1;
+		}
+	}
+	if (i < n && (s[i] == 'Z' || s[i] == 'z'))
+		i++;
+	else if (i < n && (s[i] == '+' || s[i] == '-')) {
+		sign = s[i] == '-' ? -1 : 1;
+		if (n >= i + 6 && s[i + 3] == ':' && num(s + i + 1, 2, &oh) == 0 && num(s + i + 4, 2, &om) == 0)
+			i += 6;
+		else if (n >= i + 5 && num(s + i + 1, 2, &oh) == 0 && num(s + i + 3, 2, &om) == 0)
+			i += 5;
+		else {
+			*why = "invalid timezone sign";
+			return -1;
+		}
+		us -= (long long)sign * (oh * 3600 + om * 60) * 1000000LL;
+	}
+	if (i != n) {
+		*why = "unexpected extra characters at the end of the input";
+		return -1;
+	}
+	*out = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000LL) + us;
+	return 0;
+}
+
+/* pydantic's lax booleans (reference §8.4); -1 when not one of them. */
+static int
+lax_bool_str(const char *s, size_t n)
+{
+	static const char *const t[] = { "1", "t", "y", "yes", "on", "true", NULL };
+	static const char *const f[] = { "0", "f", "n", "no", "off", "false", NULL };
+	size_t i;
+
+	for (i = 0; t[i] != NULL; i++)
+		if (strlen(t[i]) == n && strncasecmp(s, t[i], n) == 0)
+			return 1;
+	for (i = 0; f[i] != NULL; i++)
+		if (strlen(f[i]) == n && strncasecmp(s, f[i], n) == 0)
+			return 0;
+	return -1;
+}
+
+static void
+check_bool(struct req *r, const char *where, const struct field *f, const struct src *v, struct value *out)
+{
+	int b = -1;
+
+	if (v->kind == SRC_STRING)
+		b = lax_bool_str(v->s, v->len);
+	else
+		switch (json_object_get_type(v->j)) {
+		case json_type_boolean:
+			b = json_object_get_boolean(v->j);
+			break;
+		case json_type_int:
+			b = json_object_get_int64(v->j) == 1 ? 1 : json_object_get_int64(v->j) == 0 ? 0 : -1;
+			break;
+		case json_type_double:
+			b = json_object_get_double(v->j) == 1.0 ? 1 : json_object_get_double(v->j) == 0.0 ? 0 : -1;
+			break;
+		default:
+			field_err(r, where, f, v, "bool_type", "Input should be a valid boolean");
+			return;
+		}
+	if (b == -1) {
+		field_err(r, where, f, v, "bool_parsing", "Input should be a valid boolean, unable to interpret input");
+		return;
+	}
+	out->present = 1;
+	out->i = b;
+}
+
+static void
+check_string(struct req *r, const char *where, const struct field *f, const struct src *v, struct value *out)
 {
 	size_t		 cps = utf8_len(v->s, v->len);
 	struct verr	*e;
-	char		 norm[1024], reason[256];
-	int		 role;
+	char		 norm[1024], reason[256], why[128];
+	const char	*dwhy;
+	long long	 n;
+	int64_t		 t;
+	int		 role, rc;
+	size_t		 k;
+
+	switch (f->type) {
+	case FT_INT:
+		if ((rc = lax_int(v->s, v->len, &n)) == -1) {
+			field_err(r, where, f, v, "int_parsing",
+			    "Input should be a valid integer, unable to parse string as an integer");
+			return;
+		}
+		if (rc == -2) {
+			field_err(r, where, f, v, "int_parsing_size",
+			    "Unable to parse input string as an integer, exceeded maximum size");
+			return;
+		}
+		if (n < f->imin) {
+			if ((e = field_err(r, where, f, v, "greater_than_equal", NULL)) != NULL) {
+				e->msg = arena_printf(r->arena, "Input should be greater than or equal to %lld", f->imin);
+				e->ctx = arena_printf(r->arena, "{\"ge\":%lld}", f->imin);
+			}
+			return;
+		}
+		if (n > f->imax) {
+			if ((e = field_err(r, where, f, v, "less_than_equal", NULL)) != NULL) {
+				e->msg = arena_printf(r->arena, "Input should be less than or equal to %lld", f->imax);
+				e->ctx = arena_printf(r->arena, "{\"le\":%lld}", f->imax);
+			}
+			return;
+		}
+		out->present = 1;
+		out->i = n;
+		return;
+	case FT_LITERAL:
+		for (k = 0; f->lit[k] != NULL; k++)
+			if (strlen(f->lit[k]) == v->len && memcmp(f->lit[k], v->s, v->len) == 0)
+				break;
+		if (f->lit[k] == NULL) {
+			literal_err(r, where, f, v);
+			return;
+		}
+		out->present = 1;
+		out->i = (long long)k;
+		out->s = f->lit[k];
+		out->len = v->len;
+		return;
+	case FT_BOOL:
+		check_bool(r, where, f, v, out);
+		return;
+	case FT_UUID:
+		if ((out->s = arena_alloc(r->arena, 37)) == NULL)
+			return;
+		if (uuid_parse(v->s, v->len, (char *)out->s, why, sizeof(why)) == -1) {
+			if ((e = field_err(r, where, f, v, "uuid_parsing", NULL)) != NULL) {
+				struct buf ctx = { 0 };
+				e->msg = arena_printf(r->arena, "Input should be a valid UUID, %s", why);
+				buf_puts(&ctx, "{\"error\":");
+				jw_str(&ctx, why, strlen(why));
+				buf_putc(&ctx, '}');
+				e->ctx = arena_strdup(r->arena, buf_cstr(&ctx));
+				buf_free(&ctx);
+			}
+			out->s = NULL;
+			return;
+		}
+		out->present = 1;
+		out->len = 36;
+		return;
+	case FT_DATETIME:
+		if (parse_datetime(v->s, v->len, &t, &dwhy) == -1) {
+			if ((e = field_err(r, where, f, v, "datetime_from_date_parsing", NULL)) != NULL) {
+				e->msg = arena_printf(r->arena, "Input should be a valid datetime or date, %s", dwhy);
+				e->ctx = arena_printf(r->arena, "{\"error\":\"%s\"}", dwhy);
+			}
+			return;
+		}
+		out->present = 1;
+		out->i = t;
+		return;
+	default:
+		break;
+	}
 
 	if (f->max > 0 && cps > f->max) {
-		if ((e = field_err(r, f, v, "string_too_long", NULL)) != NULL) {
+		if ((e = field_err(r, where, f, v, "string_too_long", NULL)) != NULL) {
 			e->msg = arena_printf(r->arena, "String should have at most %zu character%s", f->max,
 			    f->max == 1 ? "" : "s");
 			e->ctx = arena_printf(r->arena, "{\"max_length\":%zu}", f->max);
@@ -197,7 +536,7 @@ check_string(struct req *r, const struct field *f, const struct src *v, struct v
 		return;
 	}
 	if (cps < f->min) {
-		if ((e = field_err(r, f, v, "string_too_short", NULL)) != NULL) {
+		if ((e = field_err(r, where, f, v, "string_too_short", NULL)) != NULL) {
 			e->msg = arena_printf(r->arena, "String should have at least %zu character%s", f->min,
 			    f->min == 1 ? "" : "s");
 			e->ctx = arena_printf(r->arena, "{\"min_length\":%zu}", f->min);
@@ -205,14 +544,14 @@ check_string(struct req *r, const struct field *f, const struct src *v, struct v
 		return;
 	}
 	if (f->exact != NULL && (v->len != strlen(f->exact) || memcmp(v->s, f->exact, v->len) != 0)) {
-		if ((e = field_err(r, f, v, "string_pattern_mismatch", NULL)) != NULL) {
+		if ((e = field_err(r, where, f, v, "string_pattern_mismatch", NULL)) != NULL) {
 			e->msg = arena_printf(r->arena, "String should match pattern '^%s$'", f->exact);
 			e->ctx = arena_printf(r->arena, "{\"pattern\":\"^%s$\"}", f->exact);
 		}
 		return;
 	}
 	if (f->nocontrol && utf8_has_control(v->s, v->len)) {
-		if ((e = field_err(r, f, v, "value_error",
+		if ((e = field_err(r, where, f, v, "value_error",
 		    "Value error, must not contain control characters")) != NULL)
 			e->ctx = "{\"error\":{}}";
 		return;
@@ -220,13 +559,13 @@ check_string(struct req *r, const struct field *f, const struct src *v, struct v
 	switch (f->type) {
 	case FT_PASSWORD:
 		if (memchr(v->s, '\0', v->len) != NULL) {
-			if ((e = field_err(r, f, v, "value_error",
+			if ((e = field_err(r, where, f, v, "value_error",
 			    "Value error, Password must not contain NUL characters")) != NULL)
 				e->ctx = "{\"error\":{}}";
 			return;
 		}
 		if (cps < (size_t)cfg.password_min_length) {
-			if ((e = field_err(r, f, v, "value_error", NULL)) != NULL) {
+			if ((e = field_err(r, where, f, v, "value_error", NULL)) != NULL) {
 				e->msg = arena_printf(r->arena, "Value error, Password must be at least %d characters",
 				    cfg.password_min_length);
 				e->ctx = "{\"error\":{}}";
@@ -236,7 +575,7 @@ check_string(struct req *r, const struct field *f, const struct src *v, struct v
 		break;
 	case FT_ROLE:
 		if ((role = role_parse(v->s)) == 0 || strlen(v->s) != v->len) {
-			if ((e = field_err(r, f, v, "value_error",
+			if ((e = field_err(r, where, f, v, "value_error",
 			    "Value error, Role must be one of: admin, editor, viewer")) != NULL)
 				e->ctx = "{\"error\":{}}";
 			return;
@@ -245,7 +584,7 @@ check_string(struct req *r, const struct field *f, const struct src *v, struct v
 		break;
 	case FT_EMAIL:
 		if (email_normalize(v->s, v->len, norm, sizeof(norm), reason, sizeof(reason)) == -1) {
-			if ((e = field_err(r, f, v, "value_error", NULL)) != NULL) {
+			if ((e = field_err(r, where, f, v, "value_error", NULL)) != NULL) {
 				struct buf ctx = { 0 };
 				e->msg = arena_printf(r->arena, "value is not a valid email address: %s", reason);
 				buf_puts(&ctx, "{\"reason\":");
@@ -268,9 +607,39 @@ check_string(struct req *r, const struct field *f, const struct src *v, struct v
 	out->len = v->len;
 }
 
+static const char *
+type_error_name(enum ftype t)
+{
+	switch (t) {
+	case FT_BOOL:
+		return "bool_type";
+	case FT_UUID:
+		return "uuid_type";
+	case FT_INT:
+		return "int_type";
+	default:
+		return "string_type";
+	}
+}
+
+static const char *
+type_error_msg(enum ftype t)
+{
+	switch (t) {
+	case FT_BOOL:
+		return "Input should be a valid boolean";
+	case FT_UUID:
+		return "UUID input should be a string, bytes or UUID object";
+	case FT_INT:
+		return "Input should be a valid integer";
+	default:
+		return "Input should be a valid string";
+	}
+}
+
 static void
-check_field(struct req *r, const struct field *f, const struct src *v, struct json_object *whole,
-    struct value *out)
+check_field(struct req *r, const char *where, const struct field *f, const struct src *v,
+    struct json_object *whole, struct value *out)
 {
 	struct verr *e;
 
@@ -278,38 +647,69 @@ check_field(struct req *r, const struct field *f, const struct src *v, struct js
 	switch (v->kind) {
 	case SRC_ABSENT:
 		if (f->required) {
-			if ((e = verr_add(&r->verrs, "missing", "Field required")) != NULL) {
-				e->loc[0] = "body";
-				e->loc[1] = f->name;
-				if (whole != NULL) {
-					e->input_kind = VIN_JSON;
-					e->input = whole;
-				}
+			if ((e = verr_at(&r->verrs, where, f->name, "missing", "Field required")) != NULL &&
+			    whole != NULL) {
+				e->input_kind = VIN_JSON;
+				e->input = whole;
 			}
 		} else if (f->dflt != NULL) {
 			struct src d = { SRC_STRING, f->dflt, strlen(f->dflt), NULL };
-			check_string(r, f, &d, out);
+			check_string(r, where, f, &d, out);
 		}
 		return;
 	case SRC_NULL:
 		if (!f->nullable)
-			field_err(r, f, v, "string_type", "Input should be a valid string");
+			field_err(r, where, f, v, type_error_name(f->type), type_error_msg(f->type));
 		return;
 	case SRC_OTHER:
-		field_err(r, f, v, "string_type", "Input should be a valid string");
+		if (f->type == FT_BOOL)
+			check_bool(r, where, f, v, out);
+		else if (f->type == FT_LITERAL)
+			literal_err(r, where, f, v);
+		else
+			field_err(r, where, f, v, type_error_name(f->type), type_error_msg(f->type));
 		return;
 	case SRC_STRING:
-		check_string(r, f, v, out);
+		check_string(r, where, f, v, out);
 		return;
 	}
 }
 
-/* The last value of a form field (an empty value counts as absent, as FastAPI does); arena copies. */
-static void
-form_get(struct req *r, const char *name, struct src *out)
+/* Whether the raw (still percent-encoded) key equals name once decoded; no copy is made. */
+static int
+key_equals(const char *k, size_t n, const char *name)
 {
-	const char	*p = r->body, *end = r->body + r->body_len;
-	size_t		 nlen = strlen(name);
+	size_t i = 0;
+
+	for (; i < n; name++) {
+		int c = (unsigned char)k[i];
+
+		if (c == '%' && i + 2 < n && isxdigit((unsigned char)k[i + 1]) && isxdigit((unsigned char)k[i + 2])) {
+			char hex[3] = { k[i + 1], k[i + 2], '\0' };
+			c = (int)strtol(hex, NULL, 16);
+			i += 3;
+		} else {
+			if (c == '+')
+				c = ' ';
+			i++;
+		}
+		if (*name == '\0' || (unsigned char)*name != c)
+			return 0;
+	}
+	return *name == '\0';
+}
+
+/*
+ * The last value of a field in an urlencoded string (a form body or a query), decoded into the arena. Keys are
+ * compared without copying and only the winning value is copied, so a body of many pairs costs no memory.
+ */
+static void
+urlencoded_get(struct req *r, const char *p, const char *end, const char *name, int empty_is_absent,
+    struct src *out)
+{
+	const char	*val = NULL, *vend = NULL;
+	char		*v;
+	size_t		 vlen;
 
 	out->kind = SRC_ABSENT;
 	out->j = NULL;
@@ -317,28 +717,23 @@ form_get(struct req *r, const char *name, struct src *out)
 		const char	*amp = memchr(p, '&', (size_t)(end - p));
 		const char	*pe = amp != NULL ? amp : end;
 		const char	*eq = memchr(p, '=', (size_t)(pe - p));
-		char		*k, *v;
-		size_t		 klen, vlen;
+		const char	*ke = eq != NULL ? eq : pe;
 
-		if (eq != NULL) {
-			k = arena_strndup(r->arena, p, (size_t)(eq - p));
-			v = arena_strndup(r->arena, eq + 1, (size_t)(pe - eq - 1));
-			if (k != NULL && v != NULL) {
-				klen = pct_decode(k, strlen(k), 1);
-				vlen = pct_decode(v, strlen(v), 1);
-				if (klen == nlen && memcmp(k, name, nlen) == 0) {
-					if (vlen == 0)
-						out->kind = SRC_ABSENT;
-					else {
-						out->kind = SRC_STRING;
-						out->s = v;
-						out->len = vlen;
-					}
-				}
-			}
+		if (key_equals(p, (size_t)(ke - p), name)) {
+			val = eq != NULL ? eq + 1 : pe;
+			vend = pe;
 		}
 		p = pe + 1;
 	}
+	if (val == NULL || (v = arena_strndup(r->arena, val, (size_t)(vend - val))) == NULL)
+		return;
+	vlen = pct_decode(v, strlen(v), 1);
+	v[vlen] = '\0';
+	if (vlen == 0 && empty_is_absent)
+		return;
+	out->kind = SRC_STRING;
+	out->s = v;
+	out->len = vlen;
 }
 
 static int
@@ -352,52 +747,73 @@ schema_has_secret(const struct schema *s)
 	return 0;
 }
 
+/* Fields read from an urlencoded string: a login form or a query string. */
 static void
-validate_form(struct req *r, const struct schema *s)
+validate_urlencoded(struct req *r, const struct schema *s, const char *where, const char *p, size_t n,
+    int empty_is_absent, struct value *vals)
 {
-	size_t i;
+	size_t i, bad;
 
 	for (i = 0; i < s->nfields; i++) {
 		const struct field *f = &s->fields[i];
 		struct src v;
-		size_t bad;
 
-		if (is_form_type(r->content_type))
-			form_get(r, f->name, &v);
-		else
-			v.kind = SRC_ABSENT;
+		urlencoded_get(r, p, p + n, f->name, empty_is_absent, &v);
 		if (v.kind == SRC_STRING && utf8_check(v.s, v.len, &bad) == -1) {
-			struct verr *e = field_err(r, f, &v, "string_unicode",
+			struct verr *e = field_err(r, where, f, &v, "string_unicode",
 			    "Input should be a valid string, unable to parse raw data as a unicode string");
 			if (e != NULL && e->input_kind == VIN_RAW)
 				e->input_kind = VIN_NULL;
 			continue;
 		}
-		check_field(r, f, &v, NULL, &r->v[i]);
+		check_field(r, where, f, &v, NULL, &vals[i]);
 	}
+}
+
+void
+validate_query(struct req *r, const struct schema *s)
+{
+	validate_urlencoded(r, s, "query", r->query, strlen(r->query), 0, r->q);
+}
+
+/* A path id: UUID forms as pydantic accepts them, else 422 uuid_parsing at ["path", name]. */
+void
+validate_path_uuid(struct req *r, const char *name, const char *value, char out[37])
+{
+	static const struct field f = { .name = NULL, .type = FT_UUID };
+	struct field	 pf = f;
+	struct src	 v = { SRC_STRING, value, strlen(value), NULL };
+	struct value	 val;
+
+	pf.name = name;
+	memset(&val, 0, sizeof(val));
+	check_string(r, "path", &pf, &v, &val);
+	if (val.present)
+		memcpy(out, val.s, 37);
 }
 
 void
 validate_body(struct req *r, const struct schema *s)
 {
 	struct verr	*e;
-	size_t		 i;
+	size_t		 i, before = r->verrs.n;
 
 	memset(r->v, 0, sizeof(r->v));
 	if (s->form && !is_json_type(r->content_type)) {
-		validate_form(r, s);
+		if (is_form_type(r->content_type))
+			validate_urlencoded(r, s, "body", r->body, r->body_len, 1, r->v);
+		else
+			validate_urlencoded(r, s, "body", "", 0, 1, r->v);
 		return;
 	}
 	if (r->body_len == 0 || (r->body_json_ok && json_object_get_type(r->json) == json_type_null)) {
-		if ((e = verr_add(&r->verrs, "missing", "Field required")) != NULL)
-			e->loc[0] = "body";
+		verr_at(&r->verrs, "body", NULL, "missing", "Field required");
 		return;
 	}
 	if (!r->body_json_ok) {
 		/* Not JSON by its content type: the raw bytes reach the model, as in FastAPI. */
-		if ((e = verr_add(&r->verrs, "model_attributes_type",
+		if ((e = verr_at(&r->verrs, "body", NULL, "model_attributes_type",
 		    "Input should be a valid dictionary or object to extract fields from")) != NULL) {
-			e->loc[0] = "body";
 			if (schema_has_secret(s) || utf8_check(r->body, r->body_len, NULL) == -1)
 				e->input_kind = VIN_MASK;
 			else {
@@ -409,9 +825,8 @@ validate_body(struct req *r, const struct schema *s)
 		return;
 	}
 	if (json_object_get_type(r->json) != json_type_object) {
-		if ((e = verr_add(&r->verrs, "model_attributes_type",
+		if ((e = verr_at(&r->verrs, "body", NULL, "model_attributes_type",
 		    "Input should be a valid dictionary or object to extract fields from")) != NULL) {
-			e->loc[0] = "body";
 			e->input_kind = VIN_JSON;
 			e->input = r->json;
 		}
@@ -438,8 +853,10 @@ validate_body(struct req *r, const struct schema *s)
 				break;
 			}
 		}
-		check_field(r, f, &v, r->json, &r->v[i]);
+		check_field(r, "body", f, &v, r->json, &r->v[i]);
 	}
+	if (s->check != NULL && r->verrs.n == before)
+		s->check(r);
 }
 
 static void

@@ -21,7 +21,10 @@ teardown_file() { stop_instance; }
 @test "a known path with the wrong method is 405 with Allow" {
 	req PUT /admin/users/
 	problem 405 "Method Not Allowed"
-	[ "$(header Allow)" = "POST" ]
+	[ "$(header Allow)" = "GET, POST" ]
+	req PUT /admin/users/0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e
+	problem 405 "Method Not Allowed"
+	[ "$(header Allow)" = "GET, PATCH, DELETE" ]
 	req DELETE /auth/login
 	problem 405 "Method Not Allowed"
 	[ "$(header Allow)" = "POST" ]

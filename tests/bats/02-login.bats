@@ -85,3 +85,26 @@ teardown_file() { stop_instance; }
 	[ "$code" = 401 ]
 	! grep -rq leaky-secret-42 "$INST/logs"
 }
+
+@test "a NUL inside the username is an unknown user, not a shortened name" {
+	req POST /auth/login --data "username=admin%00zz" --data-urlencode "password=$ADMIN_PASSWORD"
+	problem 401 "Incorrect username or password"
+}
+
+@test "a form of tens of thousands of pairs still finds its fields" {
+	{ printf '=&%.0s' $(seq 25000); printf 'x=1&%.0s' $(seq 1000); } >"$BATS_TEST_TMPDIR/form"
+	printf 'username=admin&password=%s' "$ADMIN_PASSWORD" >>"$BATS_TEST_TMPDIR/form"
+	req POST /auth/login -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$BATS_TEST_TMPDIR/form"
+	expect 200
+}
+
+@test "a long password is pre-hashed with a label: its plain SHA-512 is not a password" {
+	long=$(printf 'ü%.0s' $(seq 200))
+	create_user prehash "$long" viewer
+	[ "$(login_token prehash "$long")" != null ]
+	hex=$(printf '%s' "$long" | sha512sum | cut -d' ' -f1)
+	plain=$(printf '%b' "$(sed 's/../\\x&/g' <<<"$hex")" | base64 -w0 | tr -d '=')
+	[ ${#plain} -eq 86 ]
+	[ "$(login_token prehash "$plain")" = null ]
+	[ "$(login_token prehash "gh-prehash:$plain")" = null ]
+}

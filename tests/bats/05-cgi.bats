@@ -76,3 +76,19 @@ CONF
 	[ "$(tail -n 1 <<<"$out")" = 201 ]
 	[ "$(sed '$d' <<<"$out" | jq -c .roles)" = '["editor"]' ]
 }
+
+@test "as CGI: a decoded NUL or control character in the path names no route" {
+	cgi GET '/api/auth/me%00junk' '' '' "Bearer $ADMIN_TOKEN"
+	[ "$code" = 404 ]
+	cgi GET '/api/auth/me%0a' '' '' "Bearer $ADMIN_TOKEN"
+	[ "$code" = 404 ]
+}
+
+@test "as CGI: an invalid or lying Content-Length is a 400 in the contract's shape" {
+	out=$(printf 'abc' | env -i GATEWAY_INTERFACE=CGI/1.1 GATEHOUSE_CONFIG="$INST/gatehouse.conf" REQUEST_METHOD=POST \
+		SCRIPT_NAME=/api REQUEST_URI=/api/auth/login CONTENT_LENGTH=abc "$GATEHOUSE_BIN/gatehouse")
+	[[ $out == "Status: 400"* ]] && [[ $out == *'"detail":"Invalid Content-Length"}' ]]
+	out=$(printf 'abc' | env -i GATEWAY_INTERFACE=CGI/1.1 GATEHOUSE_CONFIG="$INST/gatehouse.conf" REQUEST_METHOD=POST \
+		SCRIPT_NAME=/api REQUEST_URI=/api/auth/login CONTENT_LENGTH=10 "$GATEHOUSE_BIN/gatehouse")
+	[[ $out == "Status: 400"* ]] && [[ $out == *'"detail":"The request body is shorter than its Content-Length"}' ]]
+}

@@ -10,9 +10,42 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "../../src/gatehouse.h"
 #include "unit.h"
+
+/* The query plan of a statement, one line per step, joined with "; ". */
+static void
+plan(const char *sql, char *out, size_t outsz)
+{
+	sqlite3_stmt	*st;
+	char		 q[2048];
+	size_t		 n = 0;
+
+	out[0] = '\0';
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_prepare_v2(db_handle(), q, -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW && n < outsz)
+		n += (size_t)snprintf(out + n, outsz - n, "%s; ", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+}
+
+static void
+append(const char *action, const char *details)
+{
+	struct audit_row a;
+
+	memset(&a, 0, sizeof(a));
+	uuid_v7(a.uuid);
+	a.created_at = now_us();
+	a.action = action;
+	a.resource_type = "user";
+	a.details = details;
+	(void)db_begin();
+	CHECK(db_audit_append(&a) == DB_OK && db_commit() == DB_OK, "append audit row %s", action);
+}
 
 static enum db_rc
 create(struct arena *a, const char *name, const char *email, unsigned roles, struct user *u)
@@ -83,6 +116,42 @@ main(void)
 	CHECK(db_user_by_access(&a, ad, &v, &exp) == DB_OK && strcmp(v.id, u.id) == 0 && exp > now_us(),
 	    "the access digest resolves to its user");
 	CHECK(db_user_by_access(&a, rd, &v, &exp) == DB_NONE, "a refresh digest is not an access token");
+
+	{
+		char p[1024];
+		long long rows = 0;
+		int64_t bad = 0;
+		const char *why = NULL;
+
+		/* The plans the hot paths rely on (100,000 users stay fast only with these). */
+		plan("SELECT * FROM sessions s JOIN users u ON u.uid = s.uid WHERE s.access_digest = x'00'", p, sizeof(p));
+		CHECK(strstr(p, "sqlite_autoindex_sessions") != NULL && strstr(p, "USING INTEGER PRIMARY KEY") != NULL,
+		    "bearer lookup: unique index on the digest, then the user by rowid (%s)", p);
+		plan("SELECT * FROM users WHERE username_key = 'x'", p, sizeof(p));
+		CHECK(strstr(p, "USING INDEX sqlite_autoindex_users") != NULL, "login lookup uses the folded-name index (%s)", p);
+		plan("SELECT * FROM users u ORDER BY u.created_at ASC, u.id ASC LIMIT 50 OFFSET 0", p, sizeof(p));
+		CHECK(strstr(p, "users_created") != NULL && strstr(p, "TEMP B-TREE") == NULL,
+		    "the default page walks the created_at index without sorting (%s)", p);
+		plan("SELECT * FROM users u ORDER BY u.username DESC, u.id DESC LIMIT 50", p, sizeof(p));
+		CHECK(strstr(p, "users_username") != NULL && strstr(p, "TEMP B-TREE") == NULL,
+		    "sorting by username walks its index (%s)", p);
+
+		/* The audit chain: intact, then edited, then with a row deleted. */
+		append("user.create", "{\"username\":\"a\"}");
+		append("user.update", NULL);
+		append("user.delete", "{\"username\":\"a\"}");
+		CHECK(audit_verify(&rows, &bad, &why) == 0 && rows == 3, "an intact chain verifies");
+		sqlite3_exec(db_handle(), "UPDATE audit SET action = 'user.read' WHERE id = 2", NULL, NULL, NULL);
+		CHECK(audit_verify(&rows, &bad, &why) == -1 && bad == 2 && strstr(why, "edited") != NULL,
+		    "an edited row is named");
+		sqlite3_exec(db_handle(), "UPDATE audit SET action = 'user.update' WHERE id = 2", NULL, NULL, NULL);
+		CHECK(audit_verify(&rows, &bad, &why) == 0, "undoing the edit restores the chain");
+		sqlite3_exec(db_handle(), "DELETE FROM audit WHERE id = 2", NULL, NULL, NULL);
+		CHECK(audit_verify(&rows, &bad, &why) == -1 && bad == 3, "a deleted row breaks the chain at the next one");
+		sqlite3_exec(db_handle(), "UPDATE audit SET id = 2 WHERE id = 3", NULL, NULL, NULL);
+		CHECK(audit_verify(&rows, &bad, &why) == -1 && bad == 2 && strstr(why, "link") != NULL,
+		    "renumbering after a deletion is caught by the link");
+	}
 	db_close();
 
 	CHECK(db_open(path, 0) == 0 && db_schema_version() == 1, "reopening keeps the schema version");
