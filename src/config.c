@@ -22,7 +22,7 @@
 
 struct config cfg;
 
-enum ckind { C_PATH, C_INT, C_LEVEL };
+enum ckind { C_PATH, C_INT, C_LEVEL, C_BOOL, C_CAPS };
 
 static const struct ckey {
 	const char	*name;
@@ -42,6 +42,16 @@ static const struct ckey {
 	{ "busy_timeout_ms", C_INT, offsetof(struct config, busy_timeout_ms), 0, 600000, sizeof(int), 1 },
 	{ "password_min_length", C_INT, offsetof(struct config, password_min_length), 8, 256, sizeof(int), 1 },
 	{ "workers", C_INT, offsetof(struct config, workers), 1, 256, sizeof(int), 1 },
+	{ "registration", C_BOOL, offsetof(struct config, registration), 0, 0, sizeof(int), 1 },
+	{ "api_key_query", C_BOOL, offsetof(struct config, api_key_query), 0, 0, sizeof(int), 1 },
+	{ "login_failures_per_account", C_INT, offsetof(struct config, throttle_account), 1, 1000, sizeof(int), 1 },
+	{ "login_failures_per_address", C_INT, offsetof(struct config, throttle_address), 1, 100000, sizeof(int), 1 },
+	{ "login_failure_window", C_INT, offsetof(struct config, throttle_window), 1, 86400, sizeof(long), 1 },
+	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1 },
+	{ "login_block_time", C_INT, offsetof(struct config, throttle_block), 1, 3600, sizeof(long), 1 },
+	{ "permissions_admin", C_CAPS, offsetof(struct config, role_caps) + ROLE_ADMIN * sizeof(unsigned), 0, 0, 0, 1 },
+	{ "permissions_editor", C_CAPS, offsetof(struct config, role_caps) + ROLE_EDITOR * sizeof(unsigned), 0, 0, 0, 1 },
+	{ "permissions_viewer", C_CAPS, offsetof(struct config, role_caps) + ROLE_VIEWER * sizeof(unsigned), 0, 0, 0, 1 },
 };
 
 void
@@ -57,6 +67,20 @@ config_defaults(struct config *c)
 	c->busy_timeout_ms = 5000;
 	c->password_min_length = 8;
 	c->workers = 2;
+	c->registration = 0;
+	c->api_key_query = 1;
+	c->throttle_account = 5;
+	c->throttle_address = 50;
+	c->throttle_window = 300;
+	c->throttle_block = 60;
+	c->refresh_grace = 30;
+	/* The default role matrix (reference §2.7, the eight DOCS-ERA capabilities). */
+	c->role_caps[ROLE_ADMIN] = CAP_BIT(CAP_UPLOAD) | CAP_BIT(CAP_CREATE_LAYERS) | CAP_BIT(CAP_EXPORT) |
+	    CAP_BIT(CAP_EDIT_METADATA) | CAP_BIT(CAP_MANAGE_COLLECTIONS) | CAP_BIT(CAP_USE_AI_CHAT) |
+	    CAP_BIT(CAP_MANAGE_USERS) | CAP_BIT(CAP_MANAGE_SETTINGS);
+	c->role_caps[ROLE_EDITOR] = CAP_BIT(CAP_UPLOAD) | CAP_BIT(CAP_CREATE_LAYERS) | CAP_BIT(CAP_EXPORT) |
+	    CAP_BIT(CAP_EDIT_METADATA) | CAP_BIT(CAP_MANAGE_COLLECTIONS) | CAP_BIT(CAP_USE_AI_CHAT);
+	c->role_caps[ROLE_VIEWER] = CAP_BIT(CAP_EXPORT);
 }
 
 const char *
@@ -78,6 +102,51 @@ trim(char *s)
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
 		*--e = '\0';
 	return s;
+}
+
+/* "upload, export, ..." into a set of capabilities; "none" or an empty value is the empty set. */
+static int
+parse_caps(const char *v, unsigned *out, const char *path, int line, const char *key)
+{
+	char	 copy[1024], *tok, *save = NULL;
+	int	 c;
+
+	*out = 0;
+	if (strlen(v) >= sizeof(copy)) {
+		log_err("%s:%d: %s is too long", path, line, key);
+		return -1;
+	}
+	memcpy(copy, v, strlen(v) + 1);
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL; tok = strtok_r(NULL, ", \t", &save)) {
+		if (strcmp(tok, "none") == 0)
+			continue;
+		for (c = CAP_UPLOAD; c < CAP__MAX; c++)
+			if (strcmp(tok, cap_name((enum cap)c)) == 0)
+				break;
+		if (c == CAP__MAX) {
+			log_err("%s:%d: %s: unknown capability \"%s\"", path, line, key, tok);
+			return -1;
+		}
+		*out |= CAP_BIT(c);
+	}
+	return 0;
+}
+
+/* The reference's invariants: admin keeps manage_users and manage_settings; no other role has either. */
+static int
+config_check(const struct config *c, const char *path)
+{
+	unsigned admin_only = CAP_BIT(CAP_MANAGE_USERS) | CAP_BIT(CAP_MANAGE_SETTINGS);
+
+	if ((c->role_caps[ROLE_ADMIN] & admin_only) != admin_only) {
+		log_err("%s: permissions_admin must keep manage_users and manage_settings", path);
+		return -1;
+	}
+	if ((c->role_caps[ROLE_EDITOR] | c->role_caps[ROLE_VIEWER]) & admin_only) {
+		log_err("%s: only the admin role may have manage_users or manage_settings", path);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -109,6 +178,19 @@ config_set(struct config *c, const struct ckey *k, const char *v, const char *pa
 		}
 		*(int *)(void *)dst = (int)n;
 		return 0;
+	case C_BOOL:
+		if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+			n = 1;
+		else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+			n = 0;
+		else {
+			log_err("%s:%d: %s must be on or off", path, line, k->name);
+			return -1;
+		}
+		*(int *)(void *)dst = (int)n;
+		return 0;
+	case C_CAPS:
+		return parse_caps(v, (unsigned *)(void *)dst, path, line, k->name);
 	case C_INT:
 		if (parse_long(v, k->min, k->max, &n) == -1) {
 			log_err("%s:%d: %s must be a whole number from %lld to %lld", path, line, k->name,
@@ -171,5 +253,7 @@ config_load(struct config *c, const char *path, int must_exist)
 			rc = -1;
 	}
 	fclose(f);
+	if (rc == 0)
+		rc = config_check(c, path);
 	return rc;
 }

@@ -86,6 +86,31 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_created ON audit (created_at, id);"
 	"CREATE INDEX audit_actor ON audit (actor_id, created_at);"
 	"PRAGMA user_version = 1;",
+
+	/* 2: API keys, login throttling, session families. */
+	"CREATE TABLE api_keys ("
+	"  kid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  uid INTEGER NOT NULL REFERENCES users (uid) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  digest BLOB NOT NULL UNIQUE,"
+	"  fingerprint TEXT NOT NULL,"
+	"  scope TEXT NOT NULL CHECK (scope IN ('full', 'read_only')),"
+	"  expires_at INTEGER,"
+	"  is_active INTEGER NOT NULL DEFAULT 1,"
+	"  key_epoch INTEGER NOT NULL,"		/* the owner's key_epoch when minted; a bump retires the key */
+	"  created_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER"
+	") STRICT;"
+	"CREATE INDEX api_keys_uid ON api_keys (uid, created_at);"
+	"CREATE TABLE throttle ("
+	"  key TEXT PRIMARY KEY,"			/* 'account:<folded name>' or 'address:<ip>' */
+	"  failures INTEGER NOT NULL,"
+	"  window_start INTEGER NOT NULL,"
+	"  blocked_until INTEGER NOT NULL DEFAULT 0"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX sessions_family ON sessions (family);"
+	"PRAGMA user_version = 2;",
 };
 
 #define USER_COLS \
@@ -104,7 +129,6 @@ enum stmt {
 	STMT_USER_BY_LOGIN,
 	STMT_USER_SET_LOGIN,
 	STMT_USER_SET_LOGIN_HASH,
-	STMT_SESSION_INSERT,
 	STMT_USER_BY_ACCESS,
 	STMT_COUNT_USERS,
 	STMT_USER_BY_ID,
@@ -126,6 +150,20 @@ enum stmt {
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_SESSION_BY_REFRESH,
+	STMT_SESSION_ROTATE,
+	STMT_SESSION_INSERT_FAMILY,
+	STMT_SESSIONS_REVOKE_FAMILY,
+	STMT_KEY_BY_DIGEST,
+	STMT_KEY_TOUCH,
+	STMT_KEY_INSERT,
+	STMT_KEY_LIST,
+	STMT_KEY_COUNT,
+	STMT_KEY_GET,
+	STMT_KEY_REVOKE,
+	STMT_THROTTLE_GET,
+	STMT_THROTTLE_PUT,
+	STMT_THROTTLE_DEL,
 	STMT_AUDIT_COUNT,
 	STMT_AUDIT_LIST,		/* + sort * 2 + order: ten statements */
 	STMT_AUDIT_LIST_LAST = STMT_AUDIT_LIST + 9,
@@ -164,9 +202,6 @@ static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_USER_SET_LOGIN] = "UPDATE users SET last_login_at = ?2 WHERE uid = ?1",
 	[STMT_USER_SET_LOGIN_HASH] =
 	    "UPDATE users SET last_login_at = ?2, password_hash = ?3, updated_at = ?2 WHERE uid = ?1",
-	[STMT_SESSION_INSERT] =
-	    "INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at,"
-	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STMT_USER_BY_ACCESS] =
 	    "SELECT " USER_COLS ", s.access_expires_at FROM sessions s JOIN users u ON u.uid = s.uid"
 	    " WHERE s.access_digest = ?1 AND s.revoked_at IS NULL",
@@ -207,6 +242,37 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[STMT_AUDIT_ALL] = "SELECT id, uuid, created_at, actor_id, actor_username, action, resource_type,"
 	    " resource_id, details, ip_address, prev_digest, digest FROM audit ORDER BY id",
+	[STMT_SESSION_BY_REFRESH] =
+	    "SELECT s.id, coalesce(s.family, s.id), s.refresh_expires_at, s.rotated_at, s.revoked_at, " USER_COLS
+	    " FROM sessions s JOIN users u ON u.uid = s.uid WHERE s.refresh_digest = ?1",
+	[STMT_SESSION_ROTATE] = "UPDATE sessions SET rotated_at = coalesce(rotated_at, ?2) WHERE id = ?1",
+	[STMT_SESSION_INSERT_FAMILY] =
+	    "INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at,"
+	    " created_at, family) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STMT_SESSIONS_REVOKE_FAMILY] =
+	    "UPDATE sessions SET revoked_at = ?2 WHERE (id = ?1 OR family = ?1) AND revoked_at IS NULL",
+	[STMT_KEY_BY_DIGEST] =
+	    "SELECT k.kid, k.scope, k.expires_at, k.is_active, k.key_epoch = u.key_epoch, k.last_used_at, " USER_COLS
+	    " FROM api_keys k JOIN users u ON u.uid = k.uid WHERE k.digest = ?1",
+	[STMT_KEY_TOUCH] = "UPDATE api_keys SET last_used_at = ?2 WHERE kid = ?1",
+	[STMT_KEY_INSERT] =
+	    "INSERT INTO api_keys (id, uid, name, digest, fingerprint, scope, expires_at, key_epoch, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT key_epoch FROM users WHERE uid = ?2), ?8)",
+	[STMT_KEY_LIST] =
+	    "SELECT k.id, u.id, k.name, k.fingerprint, k.is_active, k.expires_at, k.scope, k.created_at,"
+	    " k.last_used_at FROM api_keys k JOIN users u ON u.uid = k.uid WHERE (?1 IS NULL OR k.uid = ?1)"
+	    " ORDER BY k.created_at, k.kid LIMIT ?2 OFFSET ?3",
+	[STMT_KEY_COUNT] = "SELECT count(*) FROM api_keys k WHERE (?1 IS NULL OR k.uid = ?1)",
+	[STMT_KEY_GET] =
+	    "SELECT k.kid, k.name, k.fingerprint, u.id FROM api_keys k JOIN users u ON u.uid = k.uid"
+	    " WHERE k.id = ?1 AND (?2 IS NULL OR k.uid = ?2)",
+	[STMT_KEY_REVOKE] = "UPDATE api_keys SET is_active = 0 WHERE kid = ?1",
+	[STMT_THROTTLE_GET] = "SELECT failures, window_start, blocked_until FROM throttle WHERE key = ?1",
+	[STMT_THROTTLE_PUT] =
+	    "INSERT INTO throttle (key, failures, window_start, blocked_until) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,"
+	    " blocked_until = excluded.blocked_until",
+	[STMT_THROTTLE_DEL] = "DELETE FROM throttle WHERE key = ?1",
 	[STMT_AUDIT_COUNT] = "SELECT count(*) FROM audit a" AUDIT_WHERE,
 	/* In the order of query_audit_list's sort literal: created_at, action, resource_type, ip_address,
 	   username; ascending then descending; id breaks ties. */
@@ -485,26 +551,32 @@ col_text(struct arena *a, sqlite3_stmt *st, int col)
 	return arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, col));
 }
 
-/* Fills a user from the USER_COLS columns; -1 when the arena is exhausted. */
+/* Fills a user from the USER_COLS columns starting at column c; -1 when the arena is exhausted. */
 static int
-user_from_row(struct arena *a, sqlite3_stmt *st, struct user *u)
+user_from_row_at(struct arena *a, sqlite3_stmt *st, int c, struct user *u)
 {
-	const unsigned char	*id = sqlite3_column_text(st, 1);
-	const unsigned char	*status = sqlite3_column_text(st, 4);
+	const unsigned char	*id = sqlite3_column_text(st, c + 1);
+	const unsigned char	*status = sqlite3_column_text(st, c + 4);
 	int			 s;
 
 	memset(u, 0, sizeof(*u));
-	u->uid = sqlite3_column_int64(st, 0);
+	u->uid = sqlite3_column_int64(st, c);
 	if (id != NULL)
 		snprintf(u->id, sizeof(u->id), "%s", (const char *)id);
-	u->username = col_text(a, st, 2);
-	u->email = col_text(a, st, 3);
+	u->username = col_text(a, st, c + 2);
+	u->email = col_text(a, st, c + 3);
 	s = status != NULL ? status_parse((const char *)status) : -1;
 	u->status = s < 0 ? STATUS_DISABLED : (enum status)s;
-	u->created_at = sqlite3_column_int64(st, 5);
-	u->last_login_at = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
-	u->roles = (unsigned)sqlite3_column_int64(st, 7);
+	u->created_at = sqlite3_column_int64(st, c + 5);
+	u->last_login_at = sqlite3_column_type(st, c + 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, c + 6);
+	u->roles = (unsigned)sqlite3_column_int64(st, c + 7);
 	return u->username == NULL ? -1 : 0;
+}
+
+static int
+user_from_row(struct arena *a, sqlite3_stmt *st, struct user *u)
+{
+	return user_from_row_at(a, st, 0, u);
 }
 
 static enum db_rc
@@ -642,11 +714,12 @@ db_user_set_login(int64_t uid, int64_t at, const char *new_hash)
 	return exec_stmt(st, "record login");
 }
 
+/* A new session; family is the first session of the login (0: this one starts a login). */
 enum db_rc
 db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
-    const unsigned char refresh[32], int64_t refresh_exp, int64_t now)
+    const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family)
 {
-	sqlite3_stmt *st = stmt(STMT_SESSION_INSERT);
+	sqlite3_stmt *st = stmt(STMT_SESSION_INSERT_FAMILY);
 
 	if (st == NULL)
 		return DB_FAIL;
@@ -656,6 +729,10 @@ db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_ex
 	sqlite3_bind_blob(st, 4, refresh, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, refresh_exp);
 	sqlite3_bind_int64(st, 6, now);
+	if (family > 0)
+		sqlite3_bind_int64(st, 7, family);
+	else
+		sqlite3_bind_null(st, 7);
 	return exec_stmt(st, "insert session");
 }
 
@@ -1074,4 +1151,252 @@ db_audit_list(const struct audit_filter *f, int (*each)(void *, const struct aud
 	}
 	stmt_done(st);
 	return rc == SQLITE_ROW ? DB_FAIL : db_rc_of(rc, "list audit rows");
+}
+
+/* Sessions: refresh rotation and revocation by login. */
+
+enum db_rc
+db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct session *se, struct user *u)
+{
+	sqlite3_stmt	*st = stmt(STMT_SESSION_BY_REFRESH);
+	sqlite3_stmt	*row;
+	int		 rc;
+	enum db_rc	 r = DB_OK;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_blob(st, 1, digest, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		se->id = sqlite3_column_int64(st, 0);
+		se->family = sqlite3_column_int64(st, 1);
+		se->refresh_expires_at = sqlite3_column_int64(st, 2);
+		se->rotated_at = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
+		se->revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		/* USER_COLS start at column 5: read them through a shifted view. */
+		row = st;
+		r = user_from_row_at(a, row, 5, u) == -1 ? DB_FAIL : DB_OK;
+	} else
+		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "session by refresh token");
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_session_rotate(int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = stmt(STMT_SESSION_ROTATE);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return exec_stmt(st, "rotate session");
+}
+
+enum db_rc
+db_sessions_revoke_family(int64_t family, int64_t now)
+{
+	sqlite3_stmt *st = stmt(STMT_SESSIONS_REVOKE_FAMILY);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, family);
+	sqlite3_bind_int64(st, 2, now);
+	return exec_stmt(st, "revoke a login's sessions");
+}
+
+/* API keys. */
+
+enum db_rc
+db_key_by_digest(struct arena *a, const unsigned char digest[32], struct api_key *k, struct user *u)
+{
+	sqlite3_stmt	*st = stmt(STMT_KEY_BY_DIGEST);
+	int		 rc;
+	enum db_rc	 r = DB_OK;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_blob(st, 1, digest, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(k, 0, sizeof(*k));
+		k->kid = sqlite3_column_int64(st, 0);
+		k->read_only = strcmp((const char *)sqlite3_column_text(st, 1), "read_only") == 0;
+		k->expires_at = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+		k->is_active = sqlite3_column_int(st, 3);
+		k->epoch_ok = sqlite3_column_int(st, 4);
+		k->last_used_at = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+		r = user_from_row_at(a, st, 6, u) == -1 ? DB_FAIL : DB_OK;
+	} else
+		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "API key");
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_key_touch(int64_t kid, int64_t now)
+{
+	sqlite3_stmt *st = stmt(STMT_KEY_TOUCH);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, kid);
+	sqlite3_bind_int64(st, 2, now);
+	return exec_stmt(st, "touch API key");
+}
+
+enum db_rc
+db_key_insert(const struct api_key *k, int64_t uid, const unsigned char digest[32])
+{
+	sqlite3_stmt *st = stmt(STMT_KEY_INSERT);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, k->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_text(st, 3, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, digest, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, k->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, k->read_only ? "read_only" : "full", -1, SQLITE_STATIC);
+	if (k->expires_at >= 0)
+		sqlite3_bind_int64(st, 7, k->expires_at);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int64(st, 8, k->created_at);
+	return exec_stmt(st, "insert API key");
+}
+
+static void
+bind_uid_or_null(sqlite3_stmt *st, int i, int64_t uid)
+{
+	if (uid > 0)
+		sqlite3_bind_int64(st, i, uid);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Keys of one owner (uid > 0) or of everyone, oldest first. */
+enum db_rc
+db_key_list(struct arena *a, int64_t uid, long long skip, long long limit,
+    int (*each)(void *, const struct api_key *), void *ctx, long long *total)
+{
+	sqlite3_stmt	*st = stmt(STMT_KEY_COUNT);
+	struct api_key	 k;
+	int		 rc;
+
+	(void)a;
+	if (st == NULL)
+		return DB_FAIL;
+	bind_uid_or_null(st, 1, uid);
+	rc = sqlite3_step(st);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return db_rc_of(rc, "count API keys");
+	if ((st = stmt(STMT_KEY_LIST)) == NULL)
+		return DB_FAIL;
+	bind_uid_or_null(st, 1, uid);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, skip);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&k, 0, sizeof(k));
+		snprintf(k.id, sizeof(k.id), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(k.user_id, sizeof(k.user_id), "%s", (const char *)sqlite3_column_text(st, 1));
+		k.name = (const char *)sqlite3_column_text(st, 2);
+		k.fingerprint = (const char *)sqlite3_column_text(st, 3);
+		k.is_active = sqlite3_column_int(st, 4);
+		k.expires_at = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+		k.read_only = strcmp((const char *)sqlite3_column_text(st, 6), "read_only") == 0;
+		k.created_at = sqlite3_column_int64(st, 7);
+		k.last_used_at = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 8);
+		if (each(ctx, &k) == -1)
+			break;
+	}
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_FAIL : db_rc_of(rc, "list API keys");
+}
+
+/* One key by id, of one owner (uid > 0) or anyone's; its name, fingerprint and owner id are copied. */
+enum db_rc
+db_key_get(struct arena *a, const char *id, int64_t uid, struct api_key *k)
+{
+	sqlite3_stmt	*st = stmt(STMT_KEY_GET);
+	int		 rc;
+	enum db_rc	 r = DB_OK;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	bind_uid_or_null(st, 2, uid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(k, 0, sizeof(*k));
+		k->kid = sqlite3_column_int64(st, 0);
+		k->name = col_text(a, st, 1);
+		k->fingerprint = col_text(a, st, 2);
+		snprintf(k->user_id, sizeof(k->user_id), "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(k->id, sizeof(k->id), "%s", id);
+	} else
+		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "API key by id");
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_key_revoke(int64_t kid)
+{
+	sqlite3_stmt *st = stmt(STMT_KEY_REVOKE);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, kid);
+	return exec_stmt(st, "revoke API key");
+}
+
+/* Login throttling, shared by every worker. */
+
+enum db_rc
+db_throttle_get(const char *key, struct throttle *t)
+{
+	sqlite3_stmt	*st = stmt(STMT_THROTTLE_GET);
+	int		 rc;
+
+	memset(t, 0, sizeof(*t));
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		t->failures = sqlite3_column_int64(st, 0);
+		t->window_start = sqlite3_column_int64(st, 1);
+		t->blocked_until = sqlite3_column_int64(st, 2);
+	}
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "read throttle");
+}
+
+enum db_rc
+db_throttle_put(const char *key, const struct throttle *t)
+{
+	sqlite3_stmt *st = stmt(STMT_THROTTLE_PUT);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t->failures);
+	sqlite3_bind_int64(st, 3, t->window_start);
+	sqlite3_bind_int64(st, 4, t->blocked_until);
+	return exec_stmt(st, "write throttle");
+}
+
+enum db_rc
+db_throttle_clear(const char *key)
+{
+	sqlite3_stmt *st = stmt(STMT_THROTTLE_DEL);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return exec_stmt(st, "clear throttle");
 }

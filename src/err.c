@@ -24,6 +24,8 @@ static const struct {
 	[ERR_TOO_LARGE] =	{ 413, "Request body too large" },
 	[ERR_VALIDATION] =	{ 422, NULL },
 	[ERR_UNPROCESSABLE] =	{ 422, "Unprocessable Entity" },
+	[ERR_REFRESH_INVALID] =	{ 401, "Invalid or expired refresh token" },
+	[ERR_NOT_AUTHENTICATED] = { 401, "Not authenticated" },
 	[ERR_THROTTLED] =	{ 429, "Too many requests" },
 	[ERR_INTERNAL] =	{ 500, "Internal server error" },
 	[ERR_UNAVAILABLE] =	{ 503, "The database could not serve this request. Please retry." },

@@ -31,6 +31,8 @@ enum err {
 	ERR_TOO_LARGE,		/* 413 */
 	ERR_VALIDATION,		/* 422, detail is the collected array */
 	ERR_UNPROCESSABLE,	/* 422, detail set by the caller (a domain rule, not a field) */
+	ERR_REFRESH_INVALID,	/* 401 Invalid or expired refresh token, no WWW-Authenticate */
+	ERR_NOT_AUTHENTICATED,	/* 401 Not authenticated (logout with nothing that resolves) */
 	ERR_THROTTLED,		/* 429 */
 	ERR_INTERNAL,		/* 500: never for anything a client can cause */
 	ERR_UNAVAILABLE,	/* 503: database busy past its timeout, disk full, read-only */
@@ -138,6 +140,21 @@ int	 email_normalize(const char *in, size_t len, char *out, size_t outsz, char *
 /* ------------------------------------------------------------------------------------------------------------ */
 /* config.c: the configuration file, read once per process. */
 
+enum cap {
+	CAP_NONE = 0,		/* public */
+	CAP_USER,		/* any active user */
+	CAP_UPLOAD,
+	CAP_CREATE_LAYERS,
+	CAP_EXPORT,
+	CAP_EDIT_METADATA,
+	CAP_MANAGE_COLLECTIONS,
+	CAP_USE_AI_CHAT,
+	CAP_MANAGE_USERS,
+	CAP_MANAGE_SETTINGS,
+	CAP__MAX
+};
+#define CAP_BIT(c)	(1u << (c))
+
 struct config {
 	char	 database[1024];
 	char	 log_file[1024];
@@ -149,6 +166,14 @@ struct config {
 	int	 busy_timeout_ms;
 	int	 password_min_length;	/* code points, at least 8 */
 	int	 workers;		/* for gatehouse --listen */
+	int	 registration;		/* POST /auth/register/ is open */
+	int	 api_key_query;		/* ?api_key= is read (deprecated) */
+	int	 throttle_account;	/* failed logins per account within throttle_window ... */
+	int	 throttle_address;	/* ... and per client address, before a block */
+	long	 throttle_window;	/* seconds */
+	long	 throttle_block;	/* seconds a block lasts */
+	long	 refresh_grace;		/* seconds a rotated refresh token still works; later use is reuse */
+	unsigned role_caps[4];		/* per role (enum role), a bit per enum cap */
 };
 
 extern struct config	 cfg;
@@ -171,6 +196,7 @@ void	 password_generate(char *out, size_t outsz);	/* 20 random characters */
 
 #define TOKEN_ACCESS_PREFIX	"gat_"
 #define TOKEN_REFRESH_PREFIX	"grt_"
+#define TOKEN_KEY_PREFIX	"gak_"
 #define TOKEN_LEN		(4 + 43)
 
 void	 token_new(const char *prefix, char out[TOKEN_LEN + 1], unsigned char digest[32]);
@@ -223,7 +249,7 @@ enum db_rc db_user_insert(struct arena *, struct user *, const char *hash);
 enum db_rc db_user_by_login(struct arena *, const char *username, size_t len, struct user *);
 enum db_rc db_user_set_login(int64_t uid, int64_t at, const char *new_hash);
 enum db_rc db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
-	    const unsigned char refresh[32], int64_t refresh_exp, int64_t now);
+	    const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family);
 /* The user behind an access token digest, with live status and roles; *expires_at set. */
 enum db_rc db_user_by_access(struct arena *, const unsigned char digest[32], struct user *, int64_t *expires_at);
 enum db_rc db_count_users(long long *);
@@ -251,7 +277,51 @@ enum db_rc db_user_set_role(int64_t uid, enum role, int64_t now);
 enum db_rc db_user_delete(int64_t uid);
 enum db_rc db_user_revoke(int64_t uid, const char *new_hash, int64_t now);
 enum db_rc db_users_by_status(long long counts[STATUS__MAX]);
-struct sqlite3 *db_handle(void);	/* for audit.c's queries and the tests' query plans */
+struct sqlite3 *db_handle(void);	/* for the tests' query plans and tampering */
+
+struct session {
+	int64_t		 id;
+	int64_t		 family;		/* the first session of the login */
+	int64_t		 refresh_expires_at;
+	int64_t		 rotated_at;		/* -1: not rotated */
+	int		 revoked;
+};
+
+enum db_rc db_session_by_refresh(struct arena *, const unsigned char digest[32], struct session *, struct user *);
+enum db_rc db_session_rotate(int64_t id, int64_t now);
+enum db_rc db_sessions_revoke_family(int64_t family, int64_t now);
+
+struct api_key {
+	int64_t		 kid;
+	char		 id[37];
+	char		 user_id[37];
+	const char	*name;
+	const char	*fingerprint;
+	int		 read_only;
+	int		 is_active;
+	int		 epoch_ok;		/* minted at the owner's current key_epoch */
+	int64_t		 expires_at;		/* -1: never */
+	int64_t		 created_at;
+	int64_t		 last_used_at;		/* -1: never */
+};
+
+enum db_rc db_key_by_digest(struct arena *, const unsigned char digest[32], struct api_key *, struct user *);
+enum db_rc db_key_touch(int64_t kid, int64_t now);
+enum db_rc db_key_insert(const struct api_key *, int64_t uid, const unsigned char digest[32]);
+enum db_rc db_key_list(struct arena *, int64_t uid, long long skip, long long limit,
+	    int (*)(void *, const struct api_key *), void *, long long *total);
+enum db_rc db_key_get(struct arena *, const char *id, int64_t uid, struct api_key *);
+enum db_rc db_key_revoke(int64_t kid);
+
+struct throttle {
+	int64_t		 failures;
+	int64_t		 window_start;
+	int64_t		 blocked_until;
+};
+
+enum db_rc db_throttle_get(const char *key, struct throttle *);
+enum db_rc db_throttle_put(const char *key, const struct throttle *);
+enum db_rc db_throttle_clear(const char *key);
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* audit.c: the hash-chained audit trail, written in the transaction of the change it records. */
@@ -333,6 +403,8 @@ struct field {
 	const char *const	*lit;		/* FT_LITERAL: the accepted values, NULL-terminated */
 	long long		 imin;		/* FT_INT bounds */
 	long long		 imax;
+	int			 aware;		/* FT_DATETIME: an offset is required */
+	int			 future;	/* FT_DATETIME: must be later than now */
 };
 
 #define SCHEMA_MAX_FIELDS 12
@@ -343,6 +415,7 @@ struct verrs;
 struct schema {
 	const char		*name;
 	int			 form;		/* the body is a login form, not JSON */
+	int			 optional;	/* no body (or JSON null) is fine: every field absent */
 	size_t			 nfields;
 	struct field		 fields[SCHEMA_MAX_FIELDS];
 	void			(*check)(struct req *);	/* model-level rule, run when every field passed */
@@ -388,6 +461,13 @@ extern const struct schema query_users_list;
 extern const struct schema query_users_names;
 extern const struct schema query_audit_list;
 extern const struct schema query_audit_export;
+extern const struct schema schema_refresh;
+extern const struct schema schema_change_password;
+extern const struct schema schema_register;
+extern const struct schema schema_api_key_create;
+extern const struct schema schema_admin_api_key_create;
+extern const struct schema query_page;
+extern const struct schema query_admin_keys;
 
 int	 is_json_type(const char *content_type);
 int	 json_parse_body(struct req *);	/* 0, or -1 with a json_invalid entry in req->verrs */
@@ -403,19 +483,7 @@ void	 verrs_render(struct buf *, const struct verrs *);
 
 enum method { M_GET, M_POST, M_PATCH, M_DELETE, M_PUT, M_HEAD, M_OPTIONS, M_OTHER, M__MAX };
 
-enum cap {
-	CAP_NONE = 0,		/* public */
-	CAP_USER,		/* any active user */
-	CAP_UPLOAD,
-	CAP_CREATE_LAYERS,
-	CAP_EXPORT,
-	CAP_EDIT_METADATA,
-	CAP_MANAGE_COLLECTIONS,
-	CAP_USE_AI_CHAT,
-	CAP_MANAGE_USERS,
-	CAP_MANAGE_SETTINGS,
-	CAP__MAX
-};
+
 
 const char *cap_name(enum cap);
 int	 cap_granted(unsigned roles, enum cap);
@@ -442,6 +510,7 @@ struct req {
 	const char	*query;
 	const char	*content_type;
 	const char	*authorization;
+	const char	*api_key;	/* X-Api-Key */
 	const char	*remote_addr;
 	const char	*body;
 	size_t		 body_len;
@@ -452,6 +521,8 @@ struct req {
 	char		 request_id[37];
 	struct user	 who;		/* the authenticated caller */
 	int		 authed;
+	int		 via_key;	/* authenticated by an API key */
+	int		 key_read_only;
 	struct value	 v[SCHEMA_MAX_FIELDS];	/* the validated body */
 	struct value	 q[SCHEMA_MAX_FIELDS];	/* the validated query */
 	char		 id[37];		/* the validated path id */
@@ -464,6 +535,7 @@ enum param {
 	P_NONE,
 	P_USER_ID,	/* "{}" is a user id: a UUID, else 422 uuid_parsing at ["path","user_id"] */
 	P_FORMAT,	/* "{}" is an export format, checked by the handler */
+	P_KEY_ID,	/* "{}" is an API key id: 422 uuid_parsing at ["path","key_id"] */
 };
 
 struct route {
@@ -492,6 +564,7 @@ struct cgi_env {
 	const char	*content_type;
 	const char	*content_length;
 	const char	*authorization;
+	const char	*api_key;
 	const char	*remote_addr;
 };
 
@@ -538,11 +611,24 @@ enum err h_users_approve(struct req *, struct reply *);
 enum err h_users_reject(struct req *, struct reply *);
 enum err h_users_reset_password(struct req *, struct reply *);
 enum err h_stats(struct req *, struct reply *);
+enum err h_permissions(struct req *, struct reply *);
+enum err h_refresh(struct req *, struct reply *);
+enum err h_logout(struct req *, struct reply *);
+enum err h_config(struct req *, struct reply *);
+enum err h_change_password(struct req *, struct reply *);
+enum err h_register(struct req *, struct reply *);
+enum err h_keys_list(struct req *, struct reply *);
+enum err h_keys_create(struct req *, struct reply *);
+enum err h_keys_delete(struct req *, struct reply *);
+enum err h_admin_keys_list(struct req *, struct reply *);
+enum err h_admin_keys_create(struct req *, struct reply *);
+enum err h_admin_keys_delete(struct req *, struct reply *);
 enum err h_audit_list(struct req *, struct reply *);
 enum err h_audit_export(struct req *, struct reply *);
 void	 user_json(struct buf *, const struct user *, int with_quota);
 void	 csv_cell(struct buf *, const char *);		/* minimal quoting, formula guard */
 void	 time_isoformat(struct buf *, int64_t us);	/* Python's isoformat(): ...+00:00 */
 int	 auth_resolve(struct req *, struct reply *, enum err *);	/* 0 authed, -1 error set */
+int	 query_get(struct req *, const char *name, const char **value, size_t *len);	/* 1 when present */
 
 #endif /* GATEHOUSE_H */

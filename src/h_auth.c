@@ -16,22 +16,66 @@
 /* The fields of schema_login, by position. */
 enum { LOGIN_USERNAME, LOGIN_PASSWORD };
 
-/*
- * "Authorization: Bearer <token>": the scheme compared case-insensitively, the rest trimmed (reference §2.1).
- * Every protected request reads the user's live status and roles, so disabling a user or changing a role takes
- * effect on the very next request.
- */
-int
-auth_resolve(struct req *r, struct reply *rep, enum err *e)
+/* An API key: "gak_" and 43 base64url characters; the key, its owner and the epoch must all be live. */
+static int
+key_resolve(struct req *r, const char *key, size_t len)
 {
-	const char	*h = r->authorization, *sp, *t;
-	size_t		 tlen;
+	struct api_key	 k;
+	unsigned char	 digest[32];
+	enum db_rc	 rc;
+
+	if (len != TOKEN_LEN || strncmp(key, TOKEN_KEY_PREFIX, strlen(TOKEN_KEY_PREFIX)) != 0)
+		return 0;
+	token_digest(key, len, digest);
+	if ((rc = db_key_by_digest(r->arena, digest, &k, &r->who)) != DB_OK)
+		return rc == DB_NONE ? 0 : -1;
+	if (!k.is_active || !k.epoch_ok || (k.expires_at >= 0 && k.expires_at <= r->now) ||
+	    r->who.status != STATUS_ACTIVE)
+		return 0;
+	/* last_used_at moves at most once a minute: a read does not become a write every time. */
+	if (k.last_used_at < 0 || r->now - k.last_used_at > 60 * 1000000LL)
+		(void)db_key_touch(k.kid, r->now);
+	r->via_key = 1;
+	r->key_read_only = k.read_only;
+	return 1;
+}
+
+/*
+ * Credentials in the contract's order: X-Api-Key, then ?api_key= (deprecated, can be switched off), then
+ * "Authorization: Bearer <token>" (scheme compared case-insensitively, the rest trimmed). A key that does not
+ * resolve falls through to the bearer token; a read-only key on a write is refused outright. With lenient set
+ * (logout), an expired access token still names its user. Every request reads live status and roles, so
+ * disabling a user or changing a role takes effect on the very next request.
+ */
+static int
+resolve(struct req *r, struct reply *rep, enum err *e, int lenient)
+{
+	const char	*h = r->authorization, *sp, *t, *key = NULL;
+	size_t		 tlen, klen = 0;
 	unsigned char	 digest[32];
 	int64_t		 expires;
 	enum db_rc	 rc;
+	int		 k;
 
-	(void)rep;
 	*e = ERR_UNAUTHORIZED;
+	if (r->api_key != NULL && r->api_key[0] != '\0') {
+		key = r->api_key;
+		klen = strlen(key);
+	} else if (cfg.api_key_query)
+		(void)query_get(r, "api_key", &key, &klen);
+	if (key != NULL && (k = key_resolve(r, key, klen)) != 0) {
+		if (k == -1) {
+			*e = ERR_UNAVAILABLE;
+			return -1;
+		}
+		if (r->key_read_only && r->method != M_GET && r->method != M_HEAD && r->method != M_OPTIONS) {
+			*e = reply_error(rep, ERR_FORBIDDEN, "This API key is read-only");
+			return -1;
+		}
+		r->authed = 1;
+		*e = ERR_OK;
+		return 0;
+	}
 	if (h == NULL || (sp = strchr(h, ' ')) == NULL || (size_t)(sp - h) != 6 || strncasecmp(h, "bearer", 6) != 0)
 		return -1;
 	t = sp + 1;
@@ -51,13 +95,19 @@ auth_resolve(struct req *r, struct reply *rep, enum err *e)
 	}
 	if (r->who.status != STATUS_ACTIVE)
 		return -1;
-	if (expires <= r->now) {
+	if (expires <= r->now && !lenient) {
 		*e = ERR_TOKEN_EXPIRED;
 		return -1;
 	}
 	r->authed = 1;
 	*e = ERR_OK;
 	return 0;
+}
+
+int
+auth_resolve(struct req *r, struct reply *rep, enum err *e)
+{
+	return resolve(r, rep, e, 0);
 }
 
 /* UserResponse, keys in the reference's order; roles sorted by code point (role ids are in that order). */
@@ -112,9 +162,72 @@ h_me(struct req *r, struct reply *rep)
  * point costs exactly one hash, so timing does not tell an unknown name from a wrong password. A hash made with
  * another method or cost is replaced on success. The write lock is taken only after hashing.
  */
-/* A failed login leaves an audit row of its own (the request fails, the row stays). */
+/*
+ * Failed-login throttling, shared by every worker through SQLite. Two counters: one per account and client
+ * address together, one per address. Keying the account counter by address too means an attacker elsewhere
+ * cannot lock a user out; the address counter bounds how fast one address can guess across accounts. A block
+ * lasts login_block_time seconds and then lifts by itself.
+ */
+static void
+throttle_keys(struct req *r, const char *name, size_t len, char **acct, char **addr)
+{
+	const char *ip = r->remote_addr != NULL ? r->remote_addr : "-";
+	char *folded = utf8_fold(r->arena, name, len);
+
+	*acct = folded != NULL ? arena_printf(r->arena, "account:%s@%s", folded, ip) : NULL;
+	*addr = arena_printf(r->arena, "address:%s", ip);
+}
+
+/* Seconds left of a block on either key, or 0. */
+static long
+throttle_blocked(struct req *r, char *const keys[2])
+{
+	struct throttle	 t;
+	int64_t		 until = 0;
+	int		 i;
+
+	for (i = 0; i < 2; i++)
+		if (keys[i] != NULL && db_throttle_get(keys[i], &t) == DB_OK && t.blocked_until > until)
+			until = t.blocked_until;
+	return until > r->now ? (long)((until - r->now + 999999) / 1000000) : 0;
+}
+
+/* Counts one failure on each key; inside the caller's write transaction. */
+static enum db_rc
+throttle_fail(struct req *r, char *const keys[2])
+{
+	static const int	 which[2] = { 0, 1 };
+	struct throttle		 t;
+	enum db_rc		 rc;
+	int			 i, limit;
+
+	for (i = 0; i < 2; i++) {
+		if (keys[i] == NULL)
+			continue;
+		if ((rc = db_throttle_get(keys[i], &t)) != DB_OK && rc != DB_NONE)
+			return rc;
+		if (rc == DB_NONE || t.window_start + (int64_t)cfg.throttle_window * 1000000 <= r->now) {
+			t.failures = 0;
+			t.window_start = r->now;
+		}
+		limit = which[i] == 0 ? cfg.throttle_account : cfg.throttle_address;
+		if (++t.failures >= limit) {
+			t.blocked_until = r->now + (int64_t)cfg.throttle_block * 1000000;
+			t.failures = 0;
+			t.window_start = r->now;
+			log_warn("login: %s blocked for %ld s after %d failures", i == 0 ? "an account" : "an address",
+			    cfg.throttle_block, limit);
+		}
+		if ((rc = db_throttle_put(keys[i], &t)) != DB_OK)
+			return rc;
+	}
+	return DB_OK;
+}
+
+/* A failed login leaves an audit row of its own and counts against the throttle (the request fails, both stay). */
 static enum err
-login_failed(struct req *r, const struct user *who, const char *name, size_t len, const char *reason)
+login_failed(struct req *r, const struct user *who, const char *name, size_t len, const char *reason,
+    char *const keys[2])
 {
 	char		*details;
 	enum db_rc	 rc;
@@ -124,61 +237,87 @@ login_failed(struct req *r, const struct user *who, const char *name, size_t len
 	while (i < len && cps++ < 150)
 		for (i++; i < len && ((unsigned char)name[i] & 0xc0) == 0x80; i++)
 			;
-	len = i;
-	details = jw_object(r->arena, "username", arena_strndup(r->arena, name, len), "reason", reason, NULL);
+	details = jw_object(r->arena, "username", arena_strndup(r->arena, name, i), "reason", reason, NULL);
 	if ((rc = db_begin()) != DB_OK ||
 	    (rc = audit_log_as(r, who, "user.login.failure", "user", NULL, details)) != DB_OK ||
+	    (rc = throttle_fail(r, keys)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();
-		log_warn("cannot record a failed login: the audit row was not written");
+		log_warn("cannot record a failed login");
 	}
 	return ERR_LOGIN_FAILED;
 }
 
+/* A new access and refresh token pair for u, written in the caller's transaction; the body is the TokenResponse. */
+static enum db_rc
+mint_pair(struct req *r, struct reply *rep, const struct user *u, int64_t family)
+{
+	char		 access[TOKEN_LEN + 1], refresh[TOKEN_LEN + 1];
+	unsigned char	 ad[32], rd[32];
+	enum db_rc	 rc;
+
+	token_new(TOKEN_ACCESS_PREFIX, access, ad);
+	token_new(TOKEN_REFRESH_PREFIX, refresh, rd);
+	rc = db_session_insert(u->uid, ad, r->now + (int64_t)cfg.access_ttl * 1000000, rd,
+	    r->now + (int64_t)cfg.refresh_ttl * 1000000, r->now, family);
+	if (rc == DB_OK) {
+		reply_json_begin(rep, 200);
+		buf_printf(&rep->body, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\",\"token_type\":\"bearer\","
+		    "\"expires_in\":%ld}", access, refresh, cfg.access_ttl);
+	}
+	wipe(access, sizeof(access));
+	wipe(refresh, sizeof(refresh));
+	return rc;
+}
+
 /*
  * POST /auth/login. The password is checked before the account state, and every failing branch before that
- * point costs exactly one hash, so timing does not tell an unknown name from a wrong password. A hash made with
- * another method or cost is replaced on success. The write lock is taken only after hashing.
+ * point costs exactly one hash, so timing does not tell an unknown name from a wrong password, a pending or a
+ * disabled account. A hash made with another method or cost is replaced on success. The write lock is taken
+ * only after hashing.
  */
 enum err
 h_login(struct req *r, struct reply *rep)
 {
 	const struct value	*name = &r->v[LOGIN_USERNAME], *pw = &r->v[LOGIN_PASSWORD];
 	struct user		 u;
-	char			 access[TOKEN_LEN + 1], refresh[TOKEN_LEN + 1];
-	char			 newhash[CRYPT_OUTPUT_SIZE], *rehash = NULL;
-	unsigned char		 ad[32], rd[32];
+	char			 newhash[CRYPT_OUTPUT_SIZE], *rehash = NULL, *keys[2];
+	long			 wait;
 	enum db_rc		 rc;
 
+	throttle_keys(r, name->s, name->len, &keys[0], &keys[1]);
+	if ((wait = throttle_blocked(r, keys)) > 0) {
+		buf_printf(&rep->hdr, "Retry-After: %ld\r\n", wait);
+		return reply_error(rep, ERR_THROTTLED,
+		    arena_printf(r->arena, "Too many failed logins; try again in %ld seconds", wait));
+	}
 	/* No stored name holds a NUL (control characters are refused), so such a name is unknown. */
 	rc = memchr(name->s, '\0', name->len) != NULL ? DB_NONE : db_user_by_login(r->arena, name->s, name->len, &u);
 	if (rc == DB_NONE) {
 		password_dummy_verify(pw->s, pw->len, cfg.hash_cost);
-		return login_failed(r, NULL, name->s, name->len, "invalid_credentials");
+		return login_failed(r, NULL, name->s, name->len, "invalid_credentials", keys);
 	}
 	if (rc != DB_OK)
 		return db_err(rc);
 	if (!password_verify(pw->s, pw->len, u.password_hash))
-		return login_failed(r, NULL, name->s, name->len, "invalid_credentials");
+		return login_failed(r, NULL, name->s, name->len, "invalid_credentials", keys);
 	if (u.status == STATUS_PENDING) {
-		login_failed(r, &u, name->s, name->len, "pending_approval");
+		login_failed(r, &u, name->s, name->len, "pending_approval", keys);
 		return reply_error(rep, ERR_FORBIDDEN, "Your account is awaiting approval");
 	}
 	if (u.status != STATUS_ACTIVE) {
-		login_failed(r, &u, name->s, name->len, "account_not_active");
+		login_failed(r, &u, name->s, name->len, "account_not_active", keys);
 		return reply_error(rep, ERR_FORBIDDEN, "Account not active");
 	}
 	if (password_needs_rehash(u.password_hash, cfg.hash_cost) &&
 	    password_hash(pw->s, pw->len, cfg.hash_cost, newhash, sizeof(newhash)) == 0)
 		rehash = newhash;
 
-	token_new(TOKEN_ACCESS_PREFIX, access, ad);
-	token_new(TOKEN_REFRESH_PREFIX, refresh, rd);
 	if ((rc = db_begin()) != DB_OK)
 		return db_err(rc);
 	if ((rc = db_user_set_login(u.uid, r->now, rehash)) != DB_OK ||
-	    (rc = db_session_insert(u.uid, ad, r->now + (int64_t)cfg.access_ttl * 1000000, rd,
-	    r->now + (int64_t)cfg.refresh_ttl * 1000000, r->now)) != DB_OK ||
+	    (keys[0] != NULL && (rc = db_throttle_clear(keys[0])) != DB_OK) ||
+	    (rc = mint_pair(r, rep, &u, 0)) != DB_OK ||
 	    (rc = audit_log_as(r, &u, "user.login.success", "user", NULL, NULL)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();
@@ -188,14 +327,188 @@ h_login(struct req *r, struct reply *rep)
 	wipe(newhash, sizeof(newhash));
 	if (rehash != NULL)
 		log_info("password hash of user %s upgraded to the configured cost", u.id);
+	return ERR_OK;
+}
+
+/* GET /auth/me/permissions/: every capability, in the reference's order, from the configured matrix. */
+enum err
+h_permissions(struct req *r, struct reply *rep)
+{
+	int c;
 
 	reply_json_begin(rep, 200);
-	buf_puts(&rep->body, "{\"access_token\":\"");
-	buf_puts(&rep->body, access);
-	buf_puts(&rep->body, "\",\"refresh_token\":\"");
-	buf_puts(&rep->body, refresh);
-	buf_printf(&rep->body, "\",\"token_type\":\"bearer\",\"expires_in\":%ld}", cfg.access_ttl);
-	wipe(access, sizeof(access));
-	wipe(refresh, sizeof(refresh));
+	buf_puts(&rep->body, "{\"permissions\":{");
+	for (c = CAP_UPLOAD; c < CAP__MAX; c++)
+		buf_printf(&rep->body, "%s\"%s\":%s", c == CAP_UPLOAD ? "" : ",", cap_name((enum cap)c),
+		    cap_granted(r->who.roles, (enum cap)c) ? "true" : "false");
+	buf_puts(&rep->body, "}}");
+	return ERR_OK;
+}
+
+/* GET /auth/config/: public; the HEAD fields, with what this service offers. */
+enum err
+h_config(struct req *r, struct reply *rep)
+{
+	(void)r;
+	reply_json_begin(rep, 200);
+	buf_printf(&rep->body, "{\"registration_enabled\":%s,\"allow_signup\":%s,\"email_verification_required\":false,"
+	    "\"auth_methods\":[],\"landing_first\":false,\"banner_enabled\":false,\"banner_text\":\"\","
+	    "\"banner_color\":\"warning\",\"password_login_enabled\":true}",
+	    cfg.registration ? "true" : "false", cfg.registration ? "true" : "false");
+	return ERR_OK;
+}
+
+/* The refresh token in a body, when it is one; 1 and the session, 0 when it names nothing live. */
+static int
+refresh_lookup(struct req *r, struct session *se, struct user *u, enum err *e)
+{
+	const struct value	*t = &r->v[0];
+	unsigned char		 digest[32];
+	enum db_rc		 rc;
+
+	*e = ERR_REFRESH_INVALID;
+	if (!t->present || t->len != TOKEN_LEN || strncmp(t->s, TOKEN_REFRESH_PREFIX, 4) != 0)
+		return 0;
+	token_digest(t->s, t->len, digest);
+	if ((rc = db_session_by_refresh(r->arena, digest, se, u)) != DB_OK) {
+		if (rc != DB_NONE)
+			*e = db_err(rc);
+		return 0;
+	}
+	return !se->revoked && se->refresh_expires_at > r->now && u->status == STATUS_ACTIVE;
+}
+
+/*
+ * POST /auth/refresh/: rotation with reuse detection. A rotated refresh token keeps working for
+ * refresh_reuse_grace seconds (several tabs refreshing at once); presented later, it is taken as stolen and
+ * every session of that login is revoked.
+ */
+enum err
+h_refresh(struct req *r, struct reply *rep)
+{
+	struct session	 se;
+	struct user	 u;
+	enum db_rc	 rc;
+	enum err	 e;
+
+	if ((rc = db_begin()) != DB_OK)
+		return db_err(rc);
+	if (!refresh_lookup(r, &se, &u, &e)) {
+		db_rollback();
+		return e;
+	}
+	if (se.rotated_at >= 0 && r->now > se.rotated_at + (int64_t)cfg.refresh_grace * 1000000) {
+		if ((rc = db_sessions_revoke_family(se.family, r->now)) != DB_OK ||
+		    (rc = audit_log_as(r, &u, "user.refresh.reuse_detected", "user", u.id, NULL)) != DB_OK ||
+		    (rc = db_commit()) != DB_OK) {
+			db_rollback();
+			return db_err(rc);
+		}
+		log_warn("refresh token reuse for user %s: every session of that login revoked", u.id);
+		return ERR_REFRESH_INVALID;
+	}
+	if ((rc = db_session_rotate(se.id, r->now)) != DB_OK || (rc = mint_pair(r, rep, &u, se.family)) != DB_OK ||
+	    (rc = db_commit()) != DB_OK) {
+		db_rollback();
+		return db_err(rc);
+	}
+	return ERR_OK;
+}
+
+/*
+ * POST /auth/logout/: any credential that names a user (an expired access token too, or a refresh token in the
+ * body) revokes every session of that user. API keys survive.
+ */
+enum err
+h_logout(struct req *r, struct reply *rep)
+{
+	struct session	 se;
+	struct user	 u;
+	enum db_rc	 rc;
+	enum err	 e;
+
+	if (resolve(r, rep, &e, 1) == 0)
+		u = r->who;
+	else if (e == ERR_FORBIDDEN || e == ERR_UNAVAILABLE)
+		return e;
+	else if (!refresh_lookup(r, &se, &u, &e))
+		return e == ERR_UNAVAILABLE ? e : ERR_NOT_AUTHENTICATED;
+	if ((rc = db_begin()) != DB_OK)
+		return db_err(rc);
+	if ((rc = db_user_revoke(u.uid, NULL, r->now)) != DB_OK ||
+	    (rc = audit_log_as(r, &u, "user.logout", "user", NULL, NULL)) != DB_OK ||
+	    (rc = db_commit()) != DB_OK) {
+		db_rollback();
+		return db_err(rc);
+	}
+	reply_json_begin(rep, 204);
+	return ERR_OK;
+}
+
+/* POST /auth/change-password/: the current password proven; the new one revokes every session and API key. */
+enum err
+h_change_password(struct req *r, struct reply *rep)
+{
+	const struct value	*cur = &r->v[0], *nw = &r->v[1];
+	struct user		 u;
+	char			 hash[CRYPT_OUTPUT_SIZE];
+	enum db_rc		 rc;
+
+	if ((rc = db_user_by_login(r->arena, r->who.username, strlen(r->who.username), &u)) != DB_OK)
+		return db_err(rc);
+	if (!password_verify(cur->s, cur->len, u.password_hash))
+		return reply_error(rep, ERR_BAD_REQUEST, "Current password is incorrect");
+	if (password_hash(nw->s, nw->len, cfg.hash_cost, hash, sizeof(hash)) == -1)
+		return ERR_UNAVAILABLE;
+	if ((rc = db_begin()) != DB_OK || (rc = db_user_revoke(u.uid, hash, r->now)) != DB_OK ||
+	    (rc = audit_log(r, "user.change_password", "user", u.id, NULL)) != DB_OK ||
+	    (rc = db_commit()) != DB_OK) {
+		db_rollback();
+		wipe(hash, sizeof(hash));
+		return db_err(rc);
+	}
+	wipe(hash, sizeof(hash));
+	reply_json_begin(rep, 204);
+	return ERR_OK;
+}
+
+/*
+ * POST /auth/register/: off unless the configuration opens it. Creates a pending user with no role. The answer
+ * is the same whether or not the name or email was taken, and both paths cost one hash.
+ */
+enum err
+h_register(struct req *r, struct reply *rep)
+{
+	struct user	 u;
+	char		 hash[CRYPT_OUTPUT_SIZE];
+	enum db_rc	 rc;
+
+	if (!cfg.registration)
+		return reply_error(rep, ERR_FORBIDDEN, "Registration is disabled");
+	memset(&u, 0, sizeof(u));
+	u.username = (char *)r->v[0].s;
+	u.email = r->v[2].present ? (char *)r->v[2].s : NULL;
+	u.status = STATUS_PENDING;
+	u.created_at = r->now;
+	if (password_hash(r->v[1].s, r->v[1].len, cfg.hash_cost, hash, sizeof(hash)) == -1)
+		return ERR_UNAVAILABLE;
+	if ((rc = db_begin()) != DB_OK) {
+		wipe(hash, sizeof(hash));
+		return db_err(rc);
+	}
+	rc = db_user_insert(r->arena, &u, hash);
+	if (rc == DB_OK)
+		rc = audit_log_as(r, &u, "user.register", "user", u.id,
+		    jw_object(r->arena, "username", u.username, "email", u.email, NULL));
+	if (rc == DB_OK)
+		rc = db_commit();
+	else
+		db_rollback();
+	wipe(hash, sizeof(hash));
+	if (rc != DB_OK && rc != DB_EXISTS_USERNAME && rc != DB_EXISTS_EMAIL)
+		return db_err(rc);
+	reply_json_begin(rep, 201);
+	buf_puts(&rep->body, "{\"message\":\"Registration submitted. Your account is awaiting admin approval.\","
+	    "\"next_step\":\"await_approval\"}");
 	return ERR_OK;
 }

@@ -122,6 +122,7 @@ loop_run(void)
 		env.content_type = env_copy(&app.arena, "CONTENT_TYPE");
 		env.content_length = env_copy(&app.arena, "CONTENT_LENGTH");
 		env.authorization = env_copy(&app.arena, "HTTP_AUTHORIZATION");
+		env.api_key = env_copy(&app.arena, "HTTP_X_API_KEY");
 		env.remote_addr = env_copy(&app.arena, "REMOTE_ADDR");
 
 		state = read_body(env.content_length, &body);

@@ -103,6 +103,7 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	r.query = env->query != NULL ? env->query : "";
 	r.content_type = env->content_type;
 	r.authorization = env->authorization;
+	r.api_key = env->api_key;
 	r.remote_addr = env->remote_addr;
 	r.body = body != NULL ? body : "";
 	r.body_len = body_len;

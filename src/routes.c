@@ -21,6 +21,18 @@
 static const struct route routes[] = {
 	{ M_POST, "/auth/login", h_login, CAP_NONE, &schema_login, NULL, P_NONE },
 	{ M_GET, "/auth/me", h_me, CAP_USER, NULL, NULL, P_NONE },
+	{ M_GET, "/auth/me/permissions", h_permissions, CAP_USER, NULL, NULL, P_NONE },
+	{ M_POST, "/auth/refresh", h_refresh, CAP_NONE, &schema_refresh, NULL, P_NONE },
+	{ M_POST, "/auth/logout", h_logout, CAP_NONE, &schema_refresh, NULL, P_NONE },
+	{ M_GET, "/auth/config", h_config, CAP_NONE, NULL, NULL, P_NONE },
+	{ M_POST, "/auth/change-password", h_change_password, CAP_USER, &schema_change_password, NULL, P_NONE },
+	{ M_POST, "/auth/register", h_register, CAP_NONE, &schema_register, NULL, P_NONE },
+	{ M_GET, "/auth/api-keys", h_keys_list, CAP_USER, NULL, &query_page, P_NONE },
+	{ M_POST, "/auth/api-keys", h_keys_create, CAP_USER, &schema_api_key_create, NULL, P_NONE },
+	{ M_DELETE, "/auth/api-keys/{}", h_keys_delete, CAP_USER, NULL, NULL, P_KEY_ID },
+	{ M_GET, "/admin/api-keys", h_admin_keys_list, U, NULL, &query_admin_keys, P_NONE },
+	{ M_POST, "/admin/api-keys", h_admin_keys_create, U, &schema_admin_api_key_create, NULL, P_NONE },
+	{ M_DELETE, "/admin/api-keys/{}", h_admin_keys_delete, U, NULL, NULL, P_KEY_ID },
 	{ M_POST, "/admin/users", h_users_create, U, &schema_admin_user_create, NULL, P_NONE },
 	{ M_GET, "/admin/users", h_users_list, U, NULL, &query_users_list, P_NONE },
 	{ M_GET, "/admin/users/names", h_users_names, U, NULL, &query_users_names, P_NONE },
@@ -49,17 +61,6 @@ static const char *const cap_names[CAP__MAX] = {
 	[CAP_MANAGE_SETTINGS] = "manage_settings",
 };
 
-/* The default role matrix (reference §2.7, DOCS-ERA capabilities): which roles grant each capability. */
-static const unsigned cap_roles[CAP__MAX] = {
-	[CAP_UPLOAD] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
-	[CAP_CREATE_LAYERS] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
-	[CAP_EXPORT] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR) | ROLE_BIT(ROLE_VIEWER),
-	[CAP_EDIT_METADATA] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
-	[CAP_MANAGE_COLLECTIONS] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
-	[CAP_USE_AI_CHAT] = ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_EDITOR),
-	[CAP_MANAGE_USERS] = ROLE_BIT(ROLE_ADMIN),
-	[CAP_MANAGE_SETTINGS] = ROLE_BIT(ROLE_ADMIN),
-};
 
 const char *
 cap_name(enum cap c)
@@ -72,7 +73,12 @@ cap_granted(unsigned roles, enum cap c)
 {
 	if (c == CAP_NONE || c == CAP_USER)
 		return 1;
-	return c < CAP__MAX && (roles & cap_roles[c]) != 0;
+	if (c >= CAP__MAX)
+		return 0;
+	for (int r = 1; r < ROLE__MAX; r++)
+		if ((roles & ROLE_BIT(r)) && (cfg.role_caps[r] & CAP_BIT(c)))
+			return 1;
+	return 0;
 }
 
 static const char *const method_names[M__MAX] = {
@@ -198,8 +204,8 @@ dispatch_route(struct req *r, struct reply *rep)
 		}
 	}
 	/* Path, then query, then body: every problem of the request in one 422. */
-	if (rt->param == P_USER_ID)
-		validate_path_uuid(r, "user_id", r->params[0], r->id);
+	if (rt->param == P_USER_ID || rt->param == P_KEY_ID)
+		validate_path_uuid(r, rt->param == P_USER_ID ? "user_id" : "key_id", r->params[0], r->id);
 	if (rt->query != NULL)
 		validate_query(r, rt->query);
 	if (rt->schema != NULL)
@@ -243,6 +249,7 @@ reply_finish(struct req *r, struct reply *rep, enum err e)
 	switch (e) {
 	case ERR_UNAUTHORIZED:
 	case ERR_LOGIN_FAILED:
+	case ERR_NOT_AUTHENTICATED:
 		buf_puts(&rep->hdr, "WWW-Authenticate: Bearer\r\n");
 		break;
 	case ERR_TOKEN_EXPIRED:
@@ -250,7 +257,6 @@ reply_finish(struct req *r, struct reply *rep, enum err e)
 		    "error_description=\"The access token expired\"\r\n");
 		break;
 	case ERR_UNAVAILABLE:
-	case ERR_THROTTLED:
 		buf_puts(&rep->hdr, "Retry-After: 1\r\n");
 		break;
 	default:

@@ -14,6 +14,7 @@
 static const char *const statuses_patch[] = { "active", "disabled", NULL };
 static const char *const user_sorts[] = { "username", "email", "status", "last_login_at", "created_at", NULL };
 static const char *const orders[] = { "asc", "desc", NULL };
+static const char *const scopes[] = { "full", "read_only", NULL };
 static const char *const audit_sorts[] = { "created_at", "action", "resource_type", "ip_address", "username", NULL };
 
 /* POST /admin/users/: AdminUserCreate (the seed). */
@@ -122,5 +123,64 @@ const struct schema query_audit_export = {
 	.name = "audit export", .nfields = 8, .fields = {
 		AUDIT_FILTERS,
 		{ .name = "max_rows", .type = FT_INT, .imin = 1, .imax = 100000, .dflt = "100000" },
+	}
+};
+
+/* POST /auth/refresh/ and /auth/logout/: the body itself is optional. */
+const struct schema schema_refresh = {
+	.name = "RefreshRequest", .optional = 1, .nfields = 1, .fields = {
+		{ .name = "refresh_token", .type = FT_SECRET, .required = 1, .max = 512 },
+	}
+};
+
+/* POST /auth/change-password/ */
+const struct schema schema_change_password = {
+	.name = "ChangePasswordRequest", .nfields = 2, .fields = {
+		{ .name = "current_password", .type = FT_SECRET, .required = 1, .min = 1, .max = 256 },
+		{ .name = "new_password", .type = FT_PASSWORD, .required = 1, .min = 8, .max = 256 },
+	}
+};
+
+/* POST /auth/register/: UserCreate, as AdminUserCreate without the role. */
+const struct schema schema_register = {
+	.name = "UserCreate", .nfields = 3, .fields = {
+		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1 },
+		{ .name = "password", .type = FT_PASSWORD, .required = 1, .min = 8, .max = 256 },
+		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
+	}
+};
+
+#define API_KEY_FIELDS \
+	{ .name = "name", .type = FT_STRING, .required = 1, .min = 1, .max = 255 }, \
+	{ .name = "expires_at", .type = FT_DATETIME, .nullable = 1, .aware = 1, .future = 1 }, \
+	{ .name = "scope", .type = FT_LITERAL, .lit = scopes, .dflt = "full" }
+
+/* POST /auth/api-keys/ */
+const struct schema schema_api_key_create = {
+	.name = "ApiKeyCreateRequest", .nfields = 3, .fields = { API_KEY_FIELDS }
+};
+
+/* POST /admin/api-keys/: the same, for a user named by id. */
+const struct schema schema_admin_api_key_create = {
+	.name = "AdminApiKeyCreateRequest", .nfields = 4, .fields = {
+		API_KEY_FIELDS,
+		{ .name = "user_id", .type = FT_UUID, .required = 1 },
+	}
+};
+
+/* GET /auth/api-keys/ */
+const struct schema query_page = {
+	.name = "page", .nfields = 2, .fields = {
+		{ .name = "skip", .type = FT_INT, .imin = 0, .imax = INT64_MAX, .dflt = "0" },
+		{ .name = "limit", .type = FT_INT, .imin = 1, .imax = 200, .dflt = "50" },
+	}
+};
+
+/* GET /admin/api-keys/ */
+const struct schema query_admin_keys = {
+	.name = "admin keys", .nfields = 3, .fields = {
+		{ .name = "skip", .type = FT_INT, .imin = 0, .imax = INT64_MAX, .dflt = "0" },
+		{ .name = "limit", .type = FT_INT, .imin = 1, .imax = 200, .dflt = "50" },
+		{ .name = "user_id", .type = FT_UUID },
 	}
 };

@@ -316,7 +316,7 @@ num(const char *s, size_t n, int *out)
  * microseconds since the epoch, or -1 with speedate's reason.
  */
 static int
-parse_datetime(const char *s, size_t n, int64_t *out, const char **why)
+parse_datetime(const char *s, size_t n, int64_t *out, int *has_tz, const char **why)
 {
 	int		 y, mo, d, h = 0, mi = 0, sec = 0, oh, om, sign;
 	long long	 days, us = 0, scale = 100000;
@@ -367,6 +367,7 @@ parse_datetime(const char *s, size_t n, int64_t *out, const char **why)
 			return -1;
 		}
 	}
+	*has_tz = i < n;
 	if (i < n && (s[i] == 'Z' || s[i] == 'z'))
 		i++;
 	else if (i < n && (s[i] == '+' || s[i] == '-')) {
@@ -445,7 +446,7 @@ check_string(struct req *r, const char *where, const struct field *f, const stru
 	const char	*dwhy;
 	long long	 n;
 	int64_t		 t;
-	int		 role, rc;
+	int		 role, rc, tz = 0;
 	size_t		 k;
 
 	switch (f->type) {
@@ -513,10 +514,21 @@ check_string(struct req *r, const char *where, const struct field *f, const stru
 		out->len = 36;
 		return;
 	case FT_DATETIME:
-		if (parse_datetime(v->s, v->len, &t, &dwhy) == -1) {
+		if (parse_datetime(v->s, v->len, &t, &tz, &dwhy) == -1) {
 			if ((e = field_err(r, where, f, v, "datetime_from_date_parsing", NULL)) != NULL) {
 				e->msg = arena_printf(r->arena, "Input should be a valid datetime or date, %s", dwhy);
 				e->ctx = arena_printf(r->arena, "{\"error\":\"%s\"}", dwhy);
+			}
+			return;
+		}
+		if (f->aware && !tz) {
+			field_err(r, where, f, v, "timezone_aware", "Input should have timezone info");
+			return;
+		}
+		if (f->future && t <= r->now) {
+			if ((e = field_err(r, where, f, v, "value_error", NULL)) != NULL) {
+				e->msg = arena_printf(r->arena, "Value error, %s must be in the future", f->name);
+				e->ctx = "{\"error\":{}}";
 			}
 			return;
 		}
@@ -770,6 +782,19 @@ validate_urlencoded(struct req *r, const struct schema *s, const char *where, co
 	}
 }
 
+int
+query_get(struct req *r, const char *name, const char **value, size_t *len)
+{
+	struct src v;
+
+	urlencoded_get(r, r->query, r->query + strlen(r->query), name, 0, &v);
+	if (v.kind != SRC_STRING)
+		return 0;
+	*value = v.s;
+	*len = v.len;
+	return 1;
+}
+
 void
 validate_query(struct req *r, const struct schema *s)
 {
@@ -807,7 +832,8 @@ validate_body(struct req *r, const struct schema *s)
 		return;
 	}
 	if (r->body_len == 0 || (r->body_json_ok && json_object_get_type(r->json) == json_type_null)) {
-		verr_at(&r->verrs, "body", NULL, "missing", "Field required");
+		if (!s->optional)
+			verr_at(&r->verrs, "body", NULL, "missing", "Field required");
 		return;
 	}
 	if (!r->body_json_ok) {

@@ -108,3 +108,11 @@ teardown_file() { stop_instance; }
 	[ "$(login_token prehash "$plain")" = null ]
 	[ "$(login_token prehash "gh-prehash:$plain")" = null ]
 }
+
+@test "registration is off by default: 403 Registration is disabled, and /auth/config/ says so" {
+	req POST /auth/register/ -H 'Content-Type: application/json' --data '{"username":"hopeful","password":"hopeful-pass"}'
+	problem 403 "Registration is disabled"
+	req GET /auth/config
+	[ "$(jq -c '[.registration_enabled,.allow_signup]' <<<"$body")" = '[false,false]' ]
+	[ "$(db "SELECT count(*) FROM users WHERE username = 'hopeful'")" = 0 ]
+}

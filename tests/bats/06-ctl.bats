@@ -22,7 +22,7 @@ setup() {
 
 @test "init creates the database 0600 and is idempotent" {
 	run $ctl init
-	[ "$status" -eq 0 ] && [[ $output == *"schema version 1"* ]]
+	[ "$status" -eq 0 ] && [[ $output == *"schema version 2"* ]]
 	[ "$(stat -c %a "$D/g.db")" = 600 ]
 	run $ctl init
 	[ "$status" -eq 0 ] && [[ $output == *"0 users"* ]]
@@ -80,4 +80,20 @@ setup() {
 @test "a missing configuration named with -c is an error" {
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/none.conf" --check
 	[ "$status" -eq 1 ] && [[ $output == *"cannot read configuration"* ]]
+}
+
+@test "the role matrix can be changed, within the reference's invariants" {
+	printf 'database = %s/g.db\npermissions_editor = upload, manage_users\n' "$D" >"$D/m.conf"
+	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
+	[ "$status" -eq 1 ] && [[ $output == *"only the admin role may have manage_users or manage_settings"* ]]
+	printf 'database = %s/g.db\npermissions_admin = upload\n' "$D" >"$D/m.conf"
+	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
+	[ "$status" -eq 1 ] && [[ $output == *"permissions_admin must keep manage_users and manage_settings"* ]]
+	printf 'database = %s/g.db\npermissions_viewer = export, teleport\n' "$D" >"$D/m.conf"
+	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
+	[ "$status" -eq 1 ] && [[ $output == *'unknown capability "teleport"'* ]]
+	printf 'database = %s/g.db\npermissions_viewer = none\n' "$D" >"$D/m.conf"
+	$ctl init
+	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
+	[ "$status" -eq 0 ]
 }

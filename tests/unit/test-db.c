@@ -89,7 +89,7 @@ main(void)
 	CHECK(db_open(path, 0) == -1, "opening a missing database without create fails");
 	CHECK(db_open(path, 1) == 0, "init creates the database");
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the database file is 0600");
-	CHECK(db_schema_version() == 1, "migrations bring the schema to version 1");
+	CHECK(db_schema_version() == 2, "migrations bring the schema to version 2");
 
 	CHECK(create(&a, "Alice", "Alice@example.com", ROLE_BIT(ROLE_ADMIN), &u) == DB_OK, "insert a user");
 	CHECK(strlen(u.id) == 36 && u.id[14] == '7', "new ids are UUIDv7");
@@ -111,7 +111,7 @@ main(void)
 
 	token_new(TOKEN_ACCESS_PREFIX, tok, ad);
 	token_new(TOKEN_REFRESH_PREFIX, tok, rd);
-	CHECK(db_session_insert(u.uid, ad, now_us() + 1000000, rd, now_us() + 2000000, now_us()) == DB_OK,
+	CHECK(db_session_insert(u.uid, ad, now_us() + 1000000, rd, now_us() + 2000000, now_us(), 0) == DB_OK,
 	    "insert a session");
 	CHECK(db_user_by_access(&a, ad, &v, &exp) == DB_OK && strcmp(v.id, u.id) == 0 && exp > now_us(),
 	    "the access digest resolves to its user");
@@ -154,7 +154,7 @@ main(void)
 	}
 	db_close();
 
-	CHECK(db_open(path, 0) == 0 && db_schema_version() == 1, "reopening keeps the schema version");
+	CHECK(db_open(path, 0) == 0 && db_schema_version() == 2, "reopening keeps the schema version");
 	CHECK(db_count_users(&n) == DB_OK && n == 2, "data survives reopening");
 	db_close();
 
