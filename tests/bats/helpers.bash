@@ -32,6 +32,12 @@ start_instance() {
 stop_instance() {
 	[ -n "${INST:-}" ] || return 0
 	"$RUN" --stop "$INST" >/dev/null 2>&1 || true
+	# A sanitizer build reports on standard error, which is the instance's log: keep any report for
+	# tests/bats/99-sanitizers.bats before the folder goes.
+	if [ -n "${GATEHOUSE_SANITIZER_LOGS:-}" ] &&
+		grep -q -E 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$INST"/logs/* 2>/dev/null; then
+		cp "$INST/logs/gatehouse.log" "$GATEHOUSE_SANITIZER_LOGS/$(basename "$INST").log"
+	fi
 	rm -rf "$INST"
 }
 
