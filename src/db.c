@@ -399,6 +399,19 @@ exec_stmt(sqlite3_stmt *st, const char *what)
 	return r;
 }
 
+/* Runs a statement whose two parameters are an id and a time (or any two integers). */
+static enum db_rc
+exec_two(enum stmt which, int64_t a, int64_t b, const char *what)
+{
+	sqlite3_stmt *st = stmt(which);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	return exec_stmt(st, what);
+}
+
 static int
 exec_sql(const char *sql)
 {
@@ -1159,7 +1172,6 @@ enum db_rc
 db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct session *se, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_SESSION_BY_REFRESH);
-	sqlite3_stmt	*row;
 	int		 rc;
 	enum db_rc	 r = DB_OK;
 
@@ -1173,9 +1185,7 @@ db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct se
 		se->refresh_expires_at = sqlite3_column_int64(st, 2);
 		se->rotated_at = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
 		se->revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
-		/* USER_COLS start at column 5: read them through a shifted view. */
-		row = st;
-		r = user_from_row_at(a, row, 5, u) == -1 ? DB_FAIL : DB_OK;
+		r = user_from_row_at(a, st, 5, u) == -1 ? DB_FAIL : DB_OK;
 	} else
 		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "session by refresh token");
 	stmt_done(st);
@@ -1185,25 +1195,13 @@ db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct se
 enum db_rc
 db_session_rotate(int64_t id, int64_t now)
 {
-	sqlite3_stmt *st = stmt(STMT_SESSION_ROTATE);
-
-	if (st == NULL)
-		return DB_FAIL;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	return exec_stmt(st, "rotate session");
+	return exec_two(STMT_SESSION_ROTATE, id, now, "rotate session");
 }
 
 enum db_rc
 db_sessions_revoke_family(int64_t family, int64_t now)
 {
-	sqlite3_stmt *st = stmt(STMT_SESSIONS_REVOKE_FAMILY);
-
-	if (st == NULL)
-		return DB_FAIL;
-	sqlite3_bind_int64(st, 1, family);
-	sqlite3_bind_int64(st, 2, now);
-	return exec_stmt(st, "revoke a login's sessions");
+	return exec_two(STMT_SESSIONS_REVOKE_FAMILY, family, now, "revoke a login's sessions");
 }
 
 /* API keys. */
@@ -1237,13 +1235,7 @@ db_key_by_digest(struct arena *a, const unsigned char digest[32], struct api_key
 enum db_rc
 db_key_touch(int64_t kid, int64_t now)
 {
-	sqlite3_stmt *st = stmt(STMT_KEY_TOUCH);
-
-	if (st == NULL)
-		return DB_FAIL;
-	sqlite3_bind_int64(st, 1, kid);
-	sqlite3_bind_int64(st, 2, now);
-	return exec_stmt(st, "touch API key");
+	return exec_two(STMT_KEY_TOUCH, kid, now, "touch API key");
 }
 
 enum db_rc

@@ -103,54 +103,6 @@ jw_is_secret_key(const char *k)
 	return 0;
 }
 
-void
-jw_echo(struct buf *b, struct json_object *o)
-{
-	size_t	 i, n;
-	int	 first = 1;
-
-	switch (json_object_get_type(o)) {
-	case json_type_null:
-		buf_put(b, "null", 4);
-		break;
-	case json_type_boolean:
-		jw_bool(b, json_object_get_boolean(o));
-		break;
-	case json_type_string:
-		jw_str(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));
-		break;
-	case json_type_int:
-	case json_type_double:
-		buf_puts(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		break;
-	case json_type_array:
-		buf_putc(b, '[');
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				buf_putc(b, ',');
-			jw_echo(b, json_object_array_get_idx(o, i));
-		}
-		buf_putc(b, ']');
-		break;
-	case json_type_object: {
-		buf_putc(b, '{');
-		json_object_object_foreach(o, k, v) {
-			if (!first)
-				buf_putc(b, ',');
-			first = 0;
-			jw_str(b, k, strlen(k));
-			buf_putc(b, ':');
-			if (jw_is_secret_key(k))
-				jw_str(b, SECRET_MASK, sizeof(SECRET_MASK) - 1);
-			else
-				jw_echo(b, v);
-		}
-		buf_putc(b, '}');
-		break;
-	}
-	}
-}
 
 /* A flat JSON object of string values (NULL values become null), for audit details. */
 char *
@@ -223,23 +175,42 @@ py_str(struct buf *b, const char *s, size_t n)
 	buf_putc(b, '"');
 }
 
+
+/* How a JSON value is written: compact for our replies, Python's json.dumps for exports. */
+struct jstyle {
+	const char	*item_sep;
+	const char	*key_sep;
+	void		(*str)(struct buf *, const char *, size_t);
+	int		 mask_secrets;
+};
+
 static void
-py_value(struct buf *b, struct json_object *o)
+jw_value(struct buf *b, struct json_object *o, const struct jstyle *st)
 {
 	size_t	 i, n;
 	int	 first = 1;
 
 	switch (json_object_get_type(o)) {
+	case json_type_null:
+		buf_put(b, "null", 4);
+		break;
+	case json_type_boolean:
+		jw_bool(b, json_object_get_boolean(o));
+		break;
 	case json_type_string:
-		py_str(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		st->str(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_int:
+	case json_type_double:
+		buf_puts(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		break;
 	case json_type_array:
 		buf_putc(b, '[');
 		n = json_object_array_length(o);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
-				buf_puts(b, ", ");
-			py_value(b, json_object_array_get_idx(o, i));
+				buf_puts(b, st->item_sep);
+			jw_value(b, json_object_array_get_idx(o, i), st);
 		}
 		buf_putc(b, ']');
 		break;
@@ -247,19 +218,28 @@ py_value(struct buf *b, struct json_object *o)
 		buf_putc(b, '{');
 		json_object_object_foreach(o, k, v) {
 			if (!first)
-				buf_puts(b, ", ");
+				buf_puts(b, st->item_sep);
 			first = 0;
-			py_str(b, k, strlen(k));
-			buf_puts(b, ": ");
-			py_value(b, v);
+			st->str(b, k, strlen(k));
+			buf_puts(b, st->key_sep);
+			if (st->mask_secrets && jw_is_secret_key(k))
+				st->str(b, SECRET_MASK, sizeof(SECRET_MASK) - 1);
+			else
+				jw_value(b, v, st);
 		}
 		buf_putc(b, '}');
 		break;
 	}
-	default:
-		jw_echo(b, o);
-		break;
 	}
+}
+
+/* Client input echoed in a 422: compact, every secret field masked. */
+void
+jw_echo(struct buf *b, struct json_object *o)
+{
+	static const struct jstyle compact = { ",", ":", jw_str, 1 };
+
+	jw_value(b, o, &compact);
 }
 
 /* JSON text re-written with json.dumps's defaults: ", " and ": " separators, non-ASCII as \uXXXX. */
@@ -267,11 +247,12 @@ void
 jw_python(struct buf *b, const char *json)
 {
 	struct json_object *o;
+	static const struct jstyle python = { ", ", ": ", py_str, 0 };
 
 	if (json == NULL || (o = json_tokener_parse(json)) == NULL) {
 		buf_puts(b, "null");
 		return;
 	}
-	py_value(b, o);
+	jw_value(b, o, &python);
 	json_object_put(o);
 }
