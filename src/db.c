@@ -18,6 +18,7 @@
 #include "gatehouse.h"
 
 static sqlite3 *db;
+static int	 db_reopen;	/* the file was found read-only: reopen it before the next request */
 
 /* Migrations: append only; index i brings user_version from i to i + 1, and says so in its last statement. */
 static const char *const migrations[] = {
@@ -343,6 +344,10 @@ db_rc_of(int rc, const char *what)
 	case SQLITE_LOCKED:
 		log_warn("database busy: %s", what);
 		return DB_BUSY;
+	case SQLITE_READONLY:
+		log_err("database is read-only: %s; it is reopened before the next request", what);
+		db_reopen = 1;
+		return DB_FAIL;
 	default:
 		log_err("database error: %s: %s", what, sqlite3_errmsg(db));
 		return DB_FAIL;
@@ -545,13 +550,19 @@ db_rollback(void)
 }
 
 /* Between requests no transaction may be open: one left behind would hold the write lock for every worker. */
-void
+int
 db_ensure_idle(void)
 {
 	if (db != NULL && sqlite3_get_autocommit(db) == 0) {
 		log_err("a transaction was left open by the last request; rolling it back");
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	}
+	if (db_reopen) {
+		db_reopen = 0;
+		db_close();
+		return -1;
+	}
+	return 0;
 }
 
 static char *

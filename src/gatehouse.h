@@ -242,7 +242,7 @@ int	 db_schema_version(void);
 enum db_rc db_begin(void);			/* BEGIN IMMEDIATE */
 enum db_rc db_commit(void);
 void	 db_rollback(void);
-void	 db_ensure_idle(void);			/* rolls back a transaction left open (logged) */
+int	 db_ensure_idle(void);	/* rolls back what a request left open; -1: closed, reopen before the next */
 
 enum db_rc db_user_conflict(struct arena *, const char *username, const char *email);	/* DB_NONE: free */
 enum db_rc db_user_insert(struct arena *, struct user *, const char *hash);

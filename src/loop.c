@@ -139,8 +139,8 @@ loop_run(void)
 		if (body.p != NULL)
 			wipe(body.p, body.len);
 		arena_reset(&app.arena);
-		if (db_ok)
-			db_ensure_idle();
+		if (db_ok && db_ensure_idle() == -1)
+			db_ok = 0;	/* reopened at the next request */
 		FCGI_Finish();
 		in_request = 0;
 		if (term_pending)

@@ -60,13 +60,9 @@ workers() { pgrep -P "$(cat "$INST/gatehouse.pid")" | sort; }
 }
 
 @test "a database that cannot be opened gives 503 with Retry-After, and service returns with it" {
-	master=$(cat "$INST/gatehouse.pid")
-	kill -TERM "$master"
-	for i in $(seq 50); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
+	stop_gatehouse
 	mv "$INST/gatehouse.db" "$INST/gatehouse.db.away"
-	setsid "$GATEHOUSE_BIN/gatehouse" -c "$INST/gatehouse.conf" -l "$INST/gatehouse.sock" -p "$INST/gatehouse.pid" \
-		</dev/null >>"$INST/logs/gatehouse.log" 2>&1 3>&- &
-	for i in $(seq 50); do [ -S "$INST/gatehouse.sock" ] && break; sleep 0.1; done
+	start_gatehouse
 	req GET /auth/me/ -H "Authorization: Bearer $ADMIN_TOKEN"
 	[ "$code" = 503 ]
 	[ -n "$(header Retry-After)" ]

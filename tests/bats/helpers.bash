@@ -41,6 +41,21 @@ stop_instance() {
 	rm -rf "$INST"
 }
 
+# stop_gatehouse / start_gatehouse: the instance's gatehouse alone, nginx left running, the database untouched
+# (gatehouse-run would create a missing one).
+stop_gatehouse() {
+	local master
+	master=$(cat "$INST/gatehouse.pid" 2>/dev/null) || return 0
+	kill -TERM "$master" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$master" 2>/dev/null || break; sleep 0.05; done
+}
+
+start_gatehouse() {
+	setsid "$GATEHOUSE_BIN/gatehouse" -c "$INST/gatehouse.conf" -l "$INST/gatehouse.sock" -p "$INST/gatehouse.pid" \
+		</dev/null >>"$INST/logs/gatehouse.log" 2>&1 3>&- &
+	for i in $(seq 100); do [ -S "$INST/gatehouse.sock" ] && break; sleep 0.05; done
+}
+
 # req METHOD PATH [curl args...]: sets $code, $body and the headers file.
 req() {
 	local method=$1 path=$2

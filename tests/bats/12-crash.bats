@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# Crash safety: workers killed with SIGKILL at random moments under a write load lose no answered write and
+# leave no half-written user; a full disk and a read-only database give 503 with Retry-After and recover.
+
+load helpers
+
+setup_file() { start_instance --workers 2; }
+teardown_file() {
+	[ -n "${SMALL:-}" ] && { mount -o remount,rw "$SMALL" 2>/dev/null; umount "$SMALL" 2>/dev/null; rmdir "$SMALL"; }
+	stop_instance
+}
+
+@test "SIGKILL under a write load: every 201 is stored, nothing half-written, integrity and audit chain hold" {
+	token=$ADMIN_TOKEN
+	: >"$BATS_TEST_TMPDIR/answers"
+	# Four writers, 60 creates each, recording the answer to every request.
+	for w in 1 2 3 4; do
+		(
+			for i in $(seq 60); do
+				n="crash-$w-$i"
+				c=$(curl -s -o "$BATS_TEST_TMPDIR/b-$w" -w '%{http_code}' --max-time 20 -X POST "$BASE/admin/users/" \
+					-H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+					--data "{\"username\":\"$n\",\"password\":\"longenough1\",\"email\":\"$n@example.com\"}")
+				echo "$c $n" >>"$BATS_TEST_TMPDIR/answers"
+			done
+		) 3>&- &
+	done
+	# Meanwhile, kill a random worker every 150 ms; the master starts a new one.
+	kills=0
+	while [ "$(jobs -r | wc -l)" -gt 0 ] && [ $kills -lt 40 ]; do
+		sleep 0.15
+		victim=$(pgrep -P "$(cat "$INST/gatehouse.pid")" | shuf -n 1)
+		[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null && kills=$((kills + 1))
+	done
+	wait
+	answered=$(grep -c '^201 ' "$BATS_TEST_TMPDIR/answers")
+	echo "# $kills workers killed; $answered of 240 creates answered 201" >&3
+	[ "$kills" -ge 5 ]
+	[ "$answered" -ge 1 ]
+	# Every create answered 201 is there.
+	while read -r c n; do
+		[ "$c" = 201 ] || continue
+		[ "$(db "SELECT count(*) FROM users WHERE username = '$n'")" = 1 ] || { echo "lost: $n" >&2; return 1; }
+	done <"$BATS_TEST_TMPDIR/answers"
+	# No user without its role, its hash or its audit row; no audit row without its user.
+	[ "$(db "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.uid = u.uid)")" = 0 ]
+	[ "$(db "SELECT count(*) FROM users WHERE password_hash IS NULL OR password_hash NOT LIKE '\$y\$%'")" = 0 ]
+	[ "$(db "SELECT count(*) FROM users u WHERE u.username LIKE 'crash-%' AND NOT EXISTS (SELECT 1 FROM audit a WHERE a.action = 'user.create' AND a.resource_id = u.id)")" = 0 ]
+	[ "$(db "SELECT count(*) FROM audit a WHERE a.action = 'user.create' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = a.resource_id)")" = 0 ]
+	[ "$(db 'PRAGMA integrity_check')" = ok ]
+	run "$GATEHOUSE_BIN/gatehousectl" -c "$INST/gatehouse.conf" verify-audit
+	[ "$status" -eq 0 ]
+	# And the service still answers.
+	req GET /auth/me/ -H "Authorization: Bearer $token"
+	expect 200
+}
+
+# Moves the instance's database onto a small tmpfs of its own (skips where mounting is not allowed).
+small_disk() {
+	SMALL=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-small.XXXXXX")
+	mount -t tmpfs -o size=4m tmpfs "$SMALL" 2>/dev/null || { rmdir "$SMALL"; SMALL=; skip "cannot mount a tmpfs here"; }
+	export SMALL
+	stop_gatehouse
+	db ".backup '$SMALL/gatehouse.db'"
+	sed -i "s|^database = .*|database = $SMALL/gatehouse.db|" "$INST/gatehouse.conf"
+	start_gatehouse
+	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
+}
+
+@test "a full disk gives 503 with Retry-After, reads still work, and writes recover when space returns" {
+	small_disk
+	dd if=/dev/zero of="$SMALL/filler" bs=64k 2>/dev/null || true
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+		--data '{"username":"no-space","password":"longenough1","email":"no-space@example.com"}'
+	[ "$code" = 503 ]
+	[ -n "$(header Retry-After)" ]
+	[ "$(jq -r .title <<<"$body")" = "Service Unavailable" ]
+	as_admin GET /auth/me/
+	expect 200
+	rm -f "$SMALL/filler"
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+		--data '{"username":"space-again","password":"longenough1"}'
+	expect 201
+	[ "$(sqlite3 "$SMALL/gatehouse.db" 'PRAGMA integrity_check')" = ok ]
+	! grep -q '" 500 ' "$INST/logs/access.log"
+}
+
+@test "a read-only database file gives 503, not a crash, and service recovers when it is writable again" {
+	stop_instance
+	start_instance
+	stop_gatehouse
+	chattr +i "$INST/gatehouse.db" 2>/dev/null || skip "cannot make a file immutable here"
+	start_gatehouse
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"read-only","password":"longenough1"}'
+	chattr -i "$INST/gatehouse.db"
+	[ "$code" = 503 ]
+	[ -n "$(header Retry-After)" ]
+	as_admin GET /auth/me/
+	expect 200
+	# Each worker reopens the database after a write found it read-only.
+	for i in 1 2 3 4; do
+		as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"writable-again","password":"longenough1"}'
+		[ "$code" = 201 ] && break
+	done
+	expect 201
+	grep -q "read-only" "$INST/logs/gatehouse.log"
+	! grep -q '" 500 ' "$INST/logs/access.log"
+}
