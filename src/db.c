@@ -112,6 +112,24 @@ static const char *const migrations[] = {
 	") STRICT, WITHOUT ROWID;"
 	"CREATE INDEX sessions_family ON sessions (family);"
 	"PRAGMA user_version = 2;",
+
+	/* 3: a trigram index over the folded names and emails, so substring search does not scan every user. */
+	"CREATE VIRTUAL TABLE users_fts USING fts5(username_key, email_key, content='users', content_rowid='uid',"
+	"  tokenize='trigram');"
+	"INSERT INTO users_fts (users_fts) VALUES ('rebuild');"
+	"CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN"
+	"  INSERT INTO users_fts (rowid, username_key, email_key) VALUES (new.uid, new.username_key, new.email_key);"
+	" END;"
+	"CREATE TRIGGER users_fts_delete AFTER DELETE ON users BEGIN"
+	"  INSERT INTO users_fts (users_fts, rowid, username_key, email_key)"
+	"  VALUES ('delete', old.uid, old.username_key, old.email_key);"
+	" END;"
+	"CREATE TRIGGER users_fts_update AFTER UPDATE OF username_key, email_key ON users BEGIN"
+	"  INSERT INTO users_fts (users_fts, rowid, username_key, email_key)"
+	"  VALUES ('delete', old.uid, old.username_key, old.email_key);"
+	"  INSERT INTO users_fts (rowid, username_key, email_key) VALUES (new.uid, new.username_key, new.email_key);"
+	" END;"
+	"PRAGMA user_version = 3;",
 };
 
 #define USER_COLS \
@@ -184,9 +202,12 @@ enum stmt {
 	" CASE WHEN a.resource_type = 'user' THEN (SELECT username FROM users WHERE id = a.resource_id) END"
 #define AUDIT_SQL(order) "SELECT " AUDIT_COLS " FROM audit a" AUDIT_WHERE " ORDER BY " order " LIMIT ?9 OFFSET ?10"
 
+/* ?2: a search of three or more characters, as an FTS5 phrase (the trigram index finds the substring);
+   ?5: a shorter one, matched by scanning. */
 #define LIST_WHERE \
 	" WHERE (?1 IS NULL OR u.status = ?1)" \
-	" AND (?2 IS NULL OR instr(u.username_key, ?2) > 0 OR instr(coalesce(u.email_key, ''), ?2) > 0)"
+	" AND (?2 IS NULL OR u.uid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?2))" \
+	" AND (?5 IS NULL OR instr(u.username_key, ?5) > 0 OR instr(coalesce(u.email_key, ''), ?5) > 0)"
 #define LIST_SQL(order) "SELECT " USER_COLS " FROM users u" LIST_WHERE " ORDER BY " order " LIMIT ?3 OFFSET ?4"
 
 static const char *const stmt_sql[STMT__MAX] = {
@@ -816,10 +837,31 @@ db_user_get(struct arena *a, const char *id, struct user *u)
 }
 
 static void
-bind_list_filters(sqlite3_stmt *st, const char *status, const char *search_key)
+bind_list_filters(sqlite3_stmt *st, const char *status, const char *phrase, const char *short_key)
 {
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, search_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, phrase, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, short_key, -1, SQLITE_STATIC);
+}
+
+/* The folded term as one FTS5 phrase: in double quotes, inner quotes doubled; % and _ are plain characters. */
+static char *
+fts_phrase(struct arena *a, const char *key)
+{
+	size_t	 n = strlen(key), i, o = 0;
+	char	*p = arena_alloc(a, 2 * n + 3);
+
+	if (p == NULL)
+		return NULL;
+	p[o++] = '"';
+	for (i = 0; i < n; i++) {
+		if (key[i] == '"')
+			p[o++] = '"';
+		p[o++] = key[i];
+	}
+	p[o++] = '"';
+	p[o] = '\0';
+	return p;
 }
 
 enum db_rc
@@ -828,14 +870,21 @@ db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, c
 {
 	sqlite3_stmt	*st;
 	struct user	 u;
-	char		*key = NULL;
+	char		*key = NULL, *phrase = NULL, *short_key = NULL;
 	int		 rc;
 
-	if (f->search != NULL && (key = utf8_fold(a, f->search, strlen(f->search))) == NULL)
-		return DB_FAIL;
+	if (f->search != NULL) {
+		if ((key = utf8_fold(a, f->search, strlen(f->search))) == NULL)
+			return DB_FAIL;
+		if (utf8_len(key, strlen(key)) >= 3) {
+			if ((phrase = fts_phrase(a, key)) == NULL)
+				return DB_FAIL;
+		} else
+			short_key = key;
+	}
 	if ((st = stmt(STMT_USER_COUNT_FILTERED)) == NULL)
 		return DB_FAIL;
-	bind_list_filters(st, f->status, key);
+	bind_list_filters(st, f->status, phrase, short_key);
 	rc = sqlite3_step(st);
 	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	stmt_done(st);
@@ -843,7 +892,7 @@ db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, c
 		return db_rc_of(rc, "count users");
 	if ((st = stmt((enum stmt)(STMT_USER_LIST + f->sort * 2 + f->desc))) == NULL)
 		return DB_FAIL;
-	bind_list_filters(st, f->status, key);
+	bind_list_filters(st, f->status, phrase, short_key);
 	sqlite3_bind_int64(st, 3, f->limit);
 	sqlite3_bind_int64(st, 4, f->skip);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -81,6 +81,20 @@ NOBODY=0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e
 	[ "$(jq -r .total <<<"$body")" -ge 4 ]
 }
 
+@test "list: the search index follows creates, email changes and deletes; short terms work too" {
+	id=$(create_user idxfollow 'longenough1' viewer)
+	as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"email":"Zebra-Mail@Example.com"}'
+	as_admin GET '/admin/users/?search=zebra-mail'
+	[ "$(jq -c '[.users[].username]' <<<"$body")" = '["idxfollow"]' ]
+	as_admin GET '/admin/users/?search=xfo'
+	[ "$(jq -c '[.users[].username]' <<<"$body")" = '["idxfollow"]' ]
+	as_admin GET '/admin/users/?search=ZE'
+	[ "$(jq -r '[.users[].username]|index("idxfollow") != null' <<<"$body")" = true ]
+	as_admin DELETE "/admin/users/$id"
+	as_admin GET '/admin/users/?search=zebra-mail'
+	[ "$(jq -c . <<<"$body")" = '{"users":[],"total":0}' ]
+}
+
 @test "list: status filter, skip and limit; total counts all matches" {
 	for i in 1 2 3; do pending "pend$i" >/dev/null; done
 	as_admin GET '/admin/users/?status=pending&limit=2'

@@ -89,7 +89,7 @@ main(void)
 	CHECK(db_open(path, 0) == -1, "opening a missing database without create fails");
 	CHECK(db_open(path, 1) == 0, "init creates the database");
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the database file is 0600");
-	CHECK(db_schema_version() == 2, "migrations bring the schema to version 2");
+	CHECK(db_schema_version() == 3, "migrations bring the schema to version 3");
 
 	CHECK(create(&a, "Alice", "Alice@example.com", ROLE_BIT(ROLE_ADMIN), &u) == DB_OK, "insert a user");
 	CHECK(strlen(u.id) == 36 && u.id[14] == '7', "new ids are UUIDv7");
@@ -136,6 +136,10 @@ main(void)
 		CHECK(strstr(p, "users_username") != NULL && strstr(p, "TEMP B-TREE") == NULL,
 		    "sorting by username walks its index (%s)", p);
 
+		plan("SELECT * FROM users u WHERE u.uid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH '\"abc\"')"
+		    " ORDER BY u.created_at LIMIT 50", p, sizeof(p));
+		CHECK(strstr(p, "VIRTUAL TABLE INDEX") != NULL, "a search of three characters or more uses the trigram index (%s)", p);
+
 		/* The audit chain: intact, then edited, then with a row deleted. */
 		append("user.create", "{\"username\":\"a\"}");
 		append("user.update", NULL);
@@ -154,7 +158,7 @@ main(void)
 	}
 	db_close();
 
-	CHECK(db_open(path, 0) == 0 && db_schema_version() == 2, "reopening keeps the schema version");
+	CHECK(db_open(path, 0) == 0 && db_schema_version() == 3, "reopening keeps the schema version");
 	CHECK(db_count_users(&n) == DB_OK && n == 2, "data survives reopening");
 	db_close();
 
