@@ -130,11 +130,28 @@ static const char *const migrations[] = {
 	"  INSERT INTO users_fts (rowid, username_key, email_key) VALUES (new.uid, new.username_key, new.email_key);"
 	" END;"
 	"PRAGMA user_version = 3;",
+
+	/* 4: each user's roles also as a bitmask on the row (bit r - 1 for role id r), kept by triggers, so
+	   reading a user with its roles is one row and no second lookup. user_roles stays the truth. */
+	"ALTER TABLE users ADD COLUMN role_bits INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE users SET role_bits ="
+	"  (SELECT coalesce(sum(1 << (r.role_id - 1)), 0) FROM user_roles r WHERE r.uid = users.uid);"
+	"CREATE TRIGGER user_roles_insert AFTER INSERT ON user_roles BEGIN"
+	"  UPDATE users SET role_bits = role_bits | (1 << (new.role_id - 1)) WHERE uid = new.uid;"
+	" END;"
+	"CREATE TRIGGER user_roles_delete AFTER DELETE ON user_roles BEGIN"
+	"  UPDATE users SET role_bits = role_bits & ~(1 << (old.role_id - 1)) WHERE uid = old.uid;"
+	" END;"
+	"CREATE TRIGGER user_roles_update AFTER UPDATE ON user_roles BEGIN"
+	"  UPDATE users SET role_bits ="
+	"    (SELECT coalesce(sum(1 << (r.role_id - 1)), 0) FROM user_roles r WHERE r.uid = users.uid)"
+	"    WHERE uid IN (old.uid, new.uid);"
+	" END;"
+	"PRAGMA user_version = 4;",
 };
 
 #define USER_COLS \
-	"u.uid, u.id, u.username, u.email, u.status, u.created_at, u.last_login_at," \
-	" (SELECT coalesce(sum(1 << (r.role_id - 1)), 0) FROM user_roles r WHERE r.uid = u.uid)"
+	"u.uid, u.id, u.username, u.email, u.status, u.created_at, u.last_login_at, u.role_bits"
 #define USER_NCOLS 8
 
 enum stmt {
@@ -606,8 +623,8 @@ user_from_row_at(struct arena *a, sqlite3_stmt *st, int c, struct user *u)
 
 	memset(u, 0, sizeof(*u));
 	u->uid = sqlite3_column_int64(st, c);
-	if (id != NULL)
-		snprintf(u->id, sizeof(u->id), "%s", (const char *)id);
+	if (id != NULL && sqlite3_column_bytes(st, c + 1) == 36)
+		memcpy(u->id, id, 37);
 	u->username = col_text(a, st, c + 2);
 	u->email = col_text(a, st, c + 3);
 	s = status != NULL ? status_parse((const char *)status) : -1;

@@ -117,6 +117,7 @@ uint32_t fold_cp(uint32_t);					/* fold.c (generated) */
 int64_t	 now_us(void);
 void	 time_iso(int64_t us, char out[32]);			/* as jw_time, without quotes */
 void	 random_bytes(void *, size_t);
+void	 random_fast(void *, size_t);	/* unique, not secret: request ids */
 void	 sha256(const void *, size_t, unsigned char out[32]);
 size_t	 b64url_encode(const unsigned char *, size_t, char *out, size_t outsz);
 int	 ct_equal(const char *, const char *, size_t);		/* constant time; 1 when equal */

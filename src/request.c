@@ -63,13 +63,20 @@ json_wipe_secrets(struct json_object *o)
 static void
 write_head(struct req *r, struct reply *rep, struct buf *out)
 {
-	buf_printf(out, "Status: %d %s\r\n", rep->status, http_reason(rep->status));
+	char num[24];
+
+	buf_puts(out, "Status: ");
+	buf_put(out, num, (size_t)snprintf(num, sizeof(num), "%d ", rep->status));
+	buf_puts(out, http_reason(rep->status));
 	if (rep->status != 204) {
-		buf_printf(out, "Content-Type: %s\r\n", rep->content_type != NULL ? rep->content_type :
-		    "application/json");
-		if (rep->stream == NULL)
-			buf_printf(out, "Content-Length: %zu\r\n", rep->body.len);
+		buf_puts(out, "\r\nContent-Type: ");
+		buf_puts(out, rep->content_type != NULL ? rep->content_type : "application/json");
+		if (rep->stream == NULL) {
+			buf_puts(out, "\r\nContent-Length: ");
+			buf_put(out, num, (size_t)snprintf(num, sizeof(num), "%zu", rep->body.len));
+		}
 	}
+	buf_puts(out, "\r\n");
 	if (rep->disposition != NULL)
 		buf_printf(out, "Content-Disposition: %s\r\n", rep->disposition);
 	buf_puts(out, "X-Request-ID: ");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -161,29 +162,79 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static char *
+put_digits(char *p, unsigned v, int width)
+{
+	int i;
+
+	for (i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z", written digit by digit (this is on every user a reply carries). */
 void
 time_iso(int64_t us, char out[32])
 {
 	time_t		 t = (time_t)(us / 1000000);
 	unsigned	 frac = (unsigned)(us % 1000000);
 	struct tm	 tm;
-	char		 tmp[96];
+	char		*p = out;
 
 	gmtime_r(&t, &tm);
-	if (frac != 0)
-		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-	else
-		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	tmp[31] = '\0';	/* years past 9999 only */
-	memcpy(out, tmp, 32);
+	if (tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
+		memcpy(out, "9999-12-31T23:59:59Z", 21);
+		return;
+	}
+	p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)tm.tm_mday, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)tm.tm_hour, 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)tm.tm_min, 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)tm.tm_sec, 2);
+	if (frac != 0) {
+		*p++ = '.';
+		p = put_digits(p, frac, 6);
+	}
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 void
 random_bytes(void *p, size_t n)
 {
 	randombytes_buf(p, n);
+}
+
+/*
+ * Bytes that must be unique but need not be secret (request ids): a ChaCha20 stream keyed once per process
+ * from the system's randomness, so a request costs no system call for its id.
+ */
+void
+random_fast(void *p, size_t n)
+{
+	static unsigned char	 seed[randombytes_SEEDBYTES];
+	static uint64_t		 counter;
+	static pid_t		 owner;
+	unsigned char		 k[randombytes_SEEDBYTES];
+	size_t			 i;
+
+	if (owner != getpid()) {	/* a forked worker must not repeat its parent's stream */
+		randombytes_buf(seed, sizeof(seed));
+		owner = getpid();
+	}
+	memcpy(k, seed, sizeof(k));
+	counter++;
+	for (i = 0; i < 8; i++)
+		k[i] ^= (unsigned char)(counter >> (8 * i));
+	randombytes_buf_deterministic(p, n, k);
 }
 
 void

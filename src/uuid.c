@@ -48,7 +48,7 @@ uuid_v4(char out[37])
 {
 	unsigned char b[16];
 
-	random_bytes(b, 16);
+	random_fast(b, 16);
 	b[6] = (unsigned char)(0x40 | (b[6] & 0x0f));
 	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
 	uuid_format(b, out);

@@ -89,7 +89,7 @@ main(void)
 	CHECK(db_open(path, 0) == -1, "opening a missing database without create fails");
 	CHECK(db_open(path, 1) == 0, "init creates the database");
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the database file is 0600");
-	CHECK(db_schema_version() == 3, "migrations bring the schema to version 3");
+	CHECK(db_schema_version() == 4, "migrations bring the schema to version 4");
 
 	CHECK(create(&a, "Alice", "Alice@example.com", ROLE_BIT(ROLE_ADMIN), &u) == DB_OK, "insert a user");
 	CHECK(strlen(u.id) == 36 && u.id[14] == '7', "new ids are UUIDv7");
@@ -140,6 +140,18 @@ main(void)
 		    " ORDER BY u.created_at LIMIT 50", p, sizeof(p));
 		CHECK(strstr(p, "VIRTUAL TABLE INDEX") != NULL, "a search of three characters or more uses the trigram index (%s)", p);
 
+		{
+			sqlite3_stmt *st;
+			int bad = -1;
+
+			if (sqlite3_prepare_v2(db_handle(), "SELECT count(*) FROM users u WHERE role_bits !="
+			    " (SELECT coalesce(sum(1 << (r.role_id - 1)), 0) FROM user_roles r WHERE r.uid = u.uid)",
+			    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+				bad = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+			CHECK(bad == 0, "every user's role bitmask agrees with user_roles");
+		}
+
 		/* The audit chain: intact, then edited, then with a row deleted. */
 		append("user.create", "{\"username\":\"a\"}");
 		append("user.update", NULL);
@@ -158,7 +170,7 @@ main(void)
 	}
 	db_close();
 
-	CHECK(db_open(path, 0) == 0 && db_schema_version() == 3, "reopening keeps the schema version");
+	CHECK(db_open(path, 0) == 0 && db_schema_version() == 4, "reopening keeps the schema version");
 	CHECK(db_count_users(&n) == DB_OK && n == 2, "data survives reopening");
 	db_close();
 
