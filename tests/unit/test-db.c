@@ -141,15 +141,15 @@ main(void)
 		CHECK(strstr(p, "VIRTUAL TABLE INDEX") != NULL, "a search of three characters or more uses the trigram index (%s)", p);
 
 		{
-			sqlite3_stmt *st;
-			int bad = -1;
+			sqlite3_stmt *q;
+			int mismatched = -1;
 
 			if (sqlite3_prepare_v2(db_handle(), "SELECT count(*) FROM users u WHERE role_bits !="
 			    " (SELECT coalesce(sum(1 << (r.role_id - 1)), 0) FROM user_roles r WHERE r.uid = u.uid)",
-			    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-				bad = sqlite3_column_int(st, 0);
-			sqlite3_finalize(st);
-			CHECK(bad == 0, "every user's role bitmask agrees with user_roles");
+			    -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+				mismatched = sqlite3_column_int(q, 0);
+			sqlite3_finalize(q);
+			CHECK(mismatched == 0, "every user's role bitmask agrees with user_roles");
 		}
 
 		/* The audit chain: intact, then edited, then with a row deleted. */
