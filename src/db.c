@@ -171,6 +171,9 @@ enum stmt {
 	STMT_USER_COUNT_FILTERED,
 	STMT_USER_LIST,			/* + sort * 2 + order: ten statements */
 	STMT_USER_LIST_LAST = STMT_USER_LIST + 9,
+	STMT_USER_FIND_COUNT,
+	STMT_USER_FIND,			/* the same ten, driven by the search index */
+	STMT_USER_FIND_LAST = STMT_USER_FIND + 9,
 	STMT_USER_NAMES,
 	STMT_USER_EXPORT,
 	STMT_VIABLE_ADMINS_EXCEPT,
@@ -219,13 +222,23 @@ enum stmt {
 	" CASE WHEN a.resource_type = 'user' THEN (SELECT username FROM users WHERE id = a.resource_id) END"
 #define AUDIT_SQL(order) "SELECT " AUDIT_COLS " FROM audit a" AUDIT_WHERE " ORDER BY " order " LIMIT ?9 OFFSET ?10"
 
-/* ?2: a search of three or more characters, as an FTS5 phrase (the trigram index finds the substring);
-   ?5: a shorter one, matched by scanning. */
+/* Without a search, or with one shorter than three characters (?2), which is matched by scanning. */
 #define LIST_WHERE \
 	" WHERE (?1 IS NULL OR u.status = ?1)" \
-	" AND (?2 IS NULL OR u.uid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?2))" \
-	" AND (?5 IS NULL OR instr(u.username_key, ?5) > 0 OR instr(coalesce(u.email_key, ''), ?5) > 0)"
+	" AND (?2 IS NULL OR instr(u.username_key, ?2) > 0 OR instr(coalesce(u.email_key, ''), ?2) > 0)"
+/* With a search of three characters or more: the trigram index names the rows (?2 is an FTS5 phrase), so the
+   query starts from the matches instead of scanning every user. */
+#define FIND_WHERE \
+	" WHERE u.uid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?2) AND (?1 IS NULL OR u.status = ?1)"
 #define LIST_SQL(order) "SELECT " USER_COLS " FROM users u" LIST_WHERE " ORDER BY " order " LIMIT ?3 OFFSET ?4"
+#define FIND_SQL(order) "SELECT " USER_COLS " FROM users u" FIND_WHERE " ORDER BY " order " LIMIT ?3 OFFSET ?4"
+#define USER_ORDERS(SQL) { \
+	SQL("u.username ASC, u.id ASC"), SQL("u.username DESC, u.id DESC"), \
+	SQL("u.email IS NULL, u.email ASC, u.id ASC"), SQL("u.email IS NULL, u.email DESC, u.id DESC"), \
+	SQL("u.status ASC, u.id ASC"), SQL("u.status DESC, u.id DESC"), \
+	SQL("u.last_login_at IS NULL, u.last_login_at ASC, u.id ASC"), \
+	SQL("u.last_login_at IS NULL, u.last_login_at DESC, u.id DESC"), \
+	SQL("u.created_at ASC, u.id ASC"), SQL("u.created_at DESC, u.id DESC") }
 
 static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -247,18 +260,7 @@ static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_COUNT_USERS] = "SELECT count(*) FROM users",
 	[STMT_USER_BY_ID] = "SELECT " USER_COLS " FROM users u WHERE u.id = ?1",
 	[STMT_USER_COUNT_FILTERED] = "SELECT count(*) FROM users u" LIST_WHERE,
-	/* Sort columns in the order of query_users_list's literal (username, email, status, last_login_at,
-	   created_at), each ascending then descending; NULLs last both ways; id breaks ties. */
-	[STMT_USER_LIST + 0] = LIST_SQL("u.username ASC, u.id ASC"),
-	[STMT_USER_LIST + 1] = LIST_SQL("u.username DESC, u.id DESC"),
-	[STMT_USER_LIST + 2] = LIST_SQL("u.email IS NULL, u.email ASC, u.id ASC"),
-	[STMT_USER_LIST + 3] = LIST_SQL("u.email IS NULL, u.email DESC, u.id DESC"),
-	[STMT_USER_LIST + 4] = LIST_SQL("u.status ASC, u.id ASC"),
-	[STMT_USER_LIST + 5] = LIST_SQL("u.status DESC, u.id DESC"),
-	[STMT_USER_LIST + 6] = LIST_SQL("u.last_login_at IS NULL, u.last_login_at ASC, u.id ASC"),
-	[STMT_USER_LIST + 7] = LIST_SQL("u.last_login_at IS NULL, u.last_login_at DESC, u.id DESC"),
-	[STMT_USER_LIST + 8] = LIST_SQL("u.created_at ASC, u.id ASC"),
-	[STMT_USER_LIST + 9] = LIST_SQL("u.created_at DESC, u.id DESC"),
+	[STMT_USER_FIND_COUNT] = "SELECT count(*) FROM users u" FIND_WHERE,
 	[STMT_USER_NAMES] = "SELECT id, username FROM users ORDER BY username, id LIMIT ?1 OFFSET ?2",
 	[STMT_USER_EXPORT] = "SELECT email, username, auth_provider, status, created_at FROM users"
 	    " ORDER BY created_at, id",
@@ -328,6 +330,21 @@ static const char *const stmt_sql[STMT__MAX] = {
 };
 
 static sqlite3_stmt *stmts[STMT__MAX];
+
+/* Sort columns in the order of query_users_list's literal (username, email, status, last_login_at, created_at),
+   each ascending then descending; NULLs last both ways; id breaks ties. */
+static const char *const list_sql[10] = USER_ORDERS(LIST_SQL);
+static const char *const find_sql[10] = USER_ORDERS(FIND_SQL);
+
+static const char *
+sql_of(enum stmt s)
+{
+	if (s >= STMT_USER_LIST && s <= STMT_USER_LIST_LAST)
+		return list_sql[s - STMT_USER_LIST];
+	if (s >= STMT_USER_FIND && s <= STMT_USER_FIND_LAST)
+		return find_sql[s - STMT_USER_FIND];
+	return stmt_sql[s];
+}
 
 static const char *const role_names[ROLE__MAX] = {
 	[ROLE_ADMIN] = "admin", [ROLE_EDITOR] = "editor", [ROLE_VIEWER] = "viewer",
@@ -414,7 +431,7 @@ static sqlite3_stmt *
 stmt(enum stmt s)
 {
 	if (stmts[s] == NULL) {
-		if (sqlite3_prepare_v3(db, stmt_sql[s], -1, SQLITE_PREPARE_PERSISTENT, &stmts[s], NULL) !=
+		if (sqlite3_prepare_v3(db, sql_of(s), -1, SQLITE_PREPARE_PERSISTENT, &stmts[s], NULL) !=
 		    SQLITE_OK) {
 			log_err("cannot prepare statement %d: %s", (int)s, sqlite3_errmsg(db));
 			stmts[s] = NULL;
@@ -854,11 +871,10 @@ db_user_get(struct arena *a, const char *id, struct user *u)
 }
 
 static void
-bind_list_filters(sqlite3_stmt *st, const char *status, const char *phrase, const char *short_key)
+bind_list_filters(sqlite3_stmt *st, const char *status, const char *search)
 {
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, phrase, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, short_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, search, -1, SQLITE_STATIC);
 }
 
 /* The folded term as one FTS5 phrase: in double quotes, inner quotes doubled; % and _ are plain characters. */
@@ -899,17 +915,18 @@ db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, c
 		} else
 			short_key = key;
 	}
-	if ((st = stmt(STMT_USER_COUNT_FILTERED)) == NULL)
+	if ((st = stmt(phrase != NULL ? STMT_USER_FIND_COUNT : STMT_USER_COUNT_FILTERED)) == NULL)
 		return DB_FAIL;
-	bind_list_filters(st, f->status, phrase, short_key);
+	bind_list_filters(st, f->status, phrase != NULL ? phrase : short_key);
 	rc = sqlite3_step(st);
 	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	stmt_done(st);
 	if (rc != SQLITE_ROW)
 		return db_rc_of(rc, "count users");
-	if ((st = stmt((enum stmt)(STMT_USER_LIST + f->sort * 2 + f->desc))) == NULL)
+	if ((st = stmt((enum stmt)((phrase != NULL ? STMT_USER_FIND : STMT_USER_LIST) + f->sort * 2 + f->desc))) ==
+	    NULL)
 		return DB_FAIL;
-	bind_list_filters(st, f->status, phrase, short_key);
+	bind_list_filters(st, f->status, phrase != NULL ? phrase : short_key);
 	sqlite3_bind_int64(st, 3, f->limit);
 	sqlite3_bind_int64(st, 4, f->skip);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
