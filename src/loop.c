@@ -57,8 +57,8 @@ read_body(const char *clen, struct buf *b)
 	buf_reset(b);
 	if (clen == NULL || *clen == '\0')
 		return BODY_OK;
-	if (parse_long(clen, 0, INT64_MAX, &n) == -1)
-		return BODY_BAD_LENGTH;
+	if (clen[strspn(clen, "0123456789")] != '\0' || parse_long(clen, 0, INT64_MAX, &n) == -1)
+		return BODY_BAD_LENGTH;	/* digits only: no sign, no spaces */
 	if (n > cfg.body_limit) {
 		/* Drop what the server already sends, so it reads our 413 rather than a reset. */
 		for (left = n < DRAIN_MAX ? n : DRAIN_MAX; left > 0; left -= (long long)got)

@@ -178,11 +178,19 @@ put_digits(char *p, unsigned v, int width)
 void
 time_iso(int64_t us, char out[32])
 {
-	time_t		 t = (time_t)(us / 1000000);
-	unsigned	 frac = (unsigned)(us % 1000000);
+	int64_t		 sec = us / 1000000, rem = us % 1000000;
+	time_t		 t;
+	unsigned	 frac;
 	struct tm	 tm;
 	char		*p = out;
 
+	/* Floor, not truncation: before 1970 the fraction is still 0..999999 and the second the one before. */
+	if (rem < 0) {
+		rem += 1000000;
+		sec--;
+	}
+	t = (time_t)sec;
+	frac = (unsigned)rem;
 	gmtime_r(&t, &tm);
 	if (tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
 		memcpy(out, "9999-12-31T23:59:59Z", 21);

@@ -739,7 +739,7 @@ urlencoded_get(struct req *r, const char *p, const char *end, const char *name, 
 	}
 	if (val == NULL || (v = arena_strndup(r->arena, val, (size_t)(vend - val))) == NULL)
 		return;
-	vlen = pct_decode(v, strlen(v), 1);
+	vlen = pct_decode(v, (size_t)(vend - val), 1);	/* the whole value, a raw NUL included */
 	v[vlen] = '\0';
 	if (vlen == 0 && empty_is_absent)
 		return;
@@ -801,6 +801,35 @@ validate_query(struct req *r, const struct schema *s)
 	validate_urlencoded(r, s, "query", r->query, strlen(r->query), 0, r->q);
 }
 
+/*
+ * The path as Starlette sees it: percent-decoded as UTF-8 with errors="replace", so every byte that starts no
+ * valid sequence becomes U+FFFD. NULL when the arena is full.
+ */
+static char *
+utf8_replace(struct arena *a, const char *s, size_t n, size_t *outlen)
+{
+	size_t	 i = 0, o = 0, bad;
+	char	*out;
+
+	if (n > (SIZE_MAX - 1) / 3 || (out = arena_alloc(a, n * 3 + 1)) == NULL)
+		return NULL;
+	while (i < n) {
+		if (utf8_check(s + i, n - i, &bad) == 0)
+			bad = n - i;
+		memcpy(out + o, s + i, bad);
+		o += bad;
+		i += bad;
+		if (i < n) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
 /* A path id: UUID forms as pydantic accepts them, else 422 uuid_parsing at ["path", name]. */
 void
 validate_path_uuid(struct req *r, const char *name, const char *value, char out[37])
@@ -809,7 +838,12 @@ validate_path_uuid(struct req *r, const char *name, const char *value, char out[
 	struct field	 pf = f;
 	struct src	 v = { SRC_STRING, value, strlen(value), NULL };
 	struct value	 val;
+	size_t		 bad;
 
+	if (utf8_check(v.s, v.len, &bad) == -1 && (v.s = utf8_replace(r->arena, value, v.len, &v.len)) == NULL) {
+		v.s = "\xef\xbf\xbd";
+		v.len = 3;
+	}
 	pf.name = name;
 	memset(&val, 0, sizeof(val));
 	check_string(r, "path", &pf, &v, &val);
