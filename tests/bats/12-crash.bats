@@ -6,6 +6,7 @@ load helpers
 
 setup_file() { start_instance --workers 2; }
 teardown_file() {
+	chattr -i "$INST/gatehouse.db" 2>/dev/null
 	[ -n "${SMALL:-}" ] && { mount -o remount,rw "$SMALL" 2>/dev/null; umount "$SMALL" 2>/dev/null; rmdir "$SMALL"; }
 	stop_instance
 }
@@ -55,6 +56,26 @@ teardown_file() {
 	expect 200
 }
 
+@test "a read-only database file gives 503, not a crash, and service recovers when it is writable again" {
+	stop_gatehouse
+	chattr +i "$INST/gatehouse.db" 2>/dev/null || skip "cannot make a file immutable here"
+	start_gatehouse
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"read-only","password":"longenough1"}'
+	chattr -i "$INST/gatehouse.db"
+	[ "$code" = 503 ]
+	[ -n "$(header Retry-After)" ]
+	as_admin GET /auth/me/
+	expect 200
+	# Each worker reopens the database after a write found it read-only.
+	for i in 1 2 3 4; do
+		as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"writable-again","password":"longenough1"}'
+		[ "$code" = 201 ] && break
+	done
+	expect 201
+	grep -q "read-only" "$INST/logs/gatehouse.log"
+	! grep -q '" 500 ' "$INST/logs/access.log"
+}
+
 # Moves the instance's database onto a small tmpfs of its own (skips where mounting is not allowed).
 small_disk() {
 	SMALL=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-small.XXXXXX")
@@ -85,24 +106,3 @@ small_disk() {
 	! grep -q '" 500 ' "$INST/logs/access.log"
 }
 
-@test "a read-only database file gives 503, not a crash, and service recovers when it is writable again" {
-	stop_instance
-	start_instance
-	stop_gatehouse
-	chattr +i "$INST/gatehouse.db" 2>/dev/null || skip "cannot make a file immutable here"
-	start_gatehouse
-	as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"read-only","password":"longenough1"}'
-	chattr -i "$INST/gatehouse.db"
-	[ "$code" = 503 ]
-	[ -n "$(header Retry-After)" ]
-	as_admin GET /auth/me/
-	expect 200
-	# Each worker reopens the database after a write found it read-only.
-	for i in 1 2 3 4; do
-		as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"writable-again","password":"longenough1"}'
-		[ "$code" = 201 ] && break
-	done
-	expect 201
-	grep -q "read-only" "$INST/logs/gatehouse.log"
-	! grep -q '" 500 ' "$INST/logs/access.log"
-}
