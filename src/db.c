@@ -620,6 +620,13 @@ db_ensure_idle(void)
 	return 0;
 }
 
+/* An optional integer column (a time, mostly): -1 when NULL. */
+static int64_t
+col_opt_int(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+}
+
 static char *
 col_text(struct arena *a, sqlite3_stmt *st, int col)
 {
@@ -647,7 +654,7 @@ user_from_row_at(struct arena *a, sqlite3_stmt *st, int c, struct user *u)
 	s = status != NULL ? status_parse((const char *)status) : -1;
 	u->status = s < 0 ? STATUS_DISABLED : (enum status)s;
 	u->created_at = sqlite3_column_int64(st, c + 5);
-	u->last_login_at = sqlite3_column_type(st, c + 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, c + 6);
+	u->last_login_at = col_opt_int(st, c + 6);
 	u->roles = (unsigned)sqlite3_column_int64(st, c + 7);
 	return u->username == NULL ? -1 : 0;
 }
@@ -1277,7 +1284,7 @@ db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct se
 		se->id = sqlite3_column_int64(st, 0);
 		se->family = sqlite3_column_int64(st, 1);
 		se->refresh_expires_at = sqlite3_column_int64(st, 2);
-		se->rotated_at = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
+		se->rotated_at = col_opt_int(st, 3);
 		se->revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
 		r = user_from_row_at(a, st, 5, u) == -1 ? DB_FAIL : DB_OK;
 	} else
@@ -1315,10 +1322,10 @@ db_key_by_digest(struct arena *a, const unsigned char digest[32], struct api_key
 		memset(k, 0, sizeof(*k));
 		k->kid = sqlite3_column_int64(st, 0);
 		k->read_only = strcmp((const char *)sqlite3_column_text(st, 1), "read_only") == 0;
-		k->expires_at = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+		k->expires_at = col_opt_int(st, 2);
 		k->is_active = sqlite3_column_int(st, 3);
 		k->epoch_ok = sqlite3_column_int(st, 4);
-		k->last_used_at = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+		k->last_used_at = col_opt_int(st, 5);
 		r = user_from_row_at(a, st, 6, u) == -1 ? DB_FAIL : DB_OK;
 	} else
 		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "API key");
@@ -1392,10 +1399,10 @@ db_key_list(struct arena *a, int64_t uid, long long skip, long long limit,
 		k.name = (const char *)sqlite3_column_text(st, 2);
 		k.fingerprint = (const char *)sqlite3_column_text(st, 3);
 		k.is_active = sqlite3_column_int(st, 4);
-		k.expires_at = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+		k.expires_at = col_opt_int(st, 5);
 		k.read_only = strcmp((const char *)sqlite3_column_text(st, 6), "read_only") == 0;
 		k.created_at = sqlite3_column_int64(st, 7);
-		k.last_used_at = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 8);
+		k.last_used_at = col_opt_int(st, 8);
 		if (each(ctx, &k) == -1)
 			break;
 	}
