@@ -19,6 +19,7 @@
 
 static sqlite3 *db;
 static int	 db_reopen;	/* the file was found read-only: reopen it before the next request */
+static char	 db_path[1024];	/* for reopening */
 
 /* Migrations: append only; index i brings user_version from i to i + 1, and says so in its last statement. */
 static const char *const migrations[] = {
@@ -430,6 +431,8 @@ db_err(enum db_rc rc)
 static sqlite3_stmt *
 stmt(enum stmt s)
 {
+	if (db == NULL)
+		return NULL;
 	if (stmts[s] == NULL) {
 		if (sqlite3_prepare_v3(db, sql_of(s), -1, SQLITE_PREPARE_PERSISTENT, &stmts[s], NULL) !=
 		    SQLITE_OK) {
@@ -545,6 +548,8 @@ db_open(const char *path, int create)
 		log_err("database %s does not exist; create it with: gatehousectl init", path);
 		return -1;
 	}
+	if (path != db_path)
+		snprintf(db_path, sizeof(db_path), "%s", path);
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		log_err("cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
@@ -574,11 +579,25 @@ db_close(void)
 	db = NULL;
 }
 
+/*
+ * A handle opened while the file was read-only stays read-only. Before a write, one that is read-only is
+ * reopened, so a worker serves writes again as soon as the file is writable.
+ */
 enum db_rc
 db_begin(void)
 {
-	sqlite3_stmt *st = stmt(STMT_BEGIN);
+	sqlite3_stmt *st;
 
+	if (db != NULL && sqlite3_db_readonly(db, "main") == 1) {
+		db_close();
+		if (db_open(db_path, 0) == -1 || sqlite3_db_readonly(db, "main") == 1) {
+			log_err("database %s is read-only; writes are refused until it is writable", db_path);
+			db_reopen = 1;
+			return DB_FAIL;
+		}
+		log_info("database %s is writable again", db_path);
+	}
+	st = stmt(STMT_BEGIN);
 	return st == NULL ? DB_FAIL : exec_stmt(st, "begin");
 }
 
@@ -608,7 +627,9 @@ db_rollback(void)
 int
 db_ensure_idle(void)
 {
-	if (db != NULL && sqlite3_get_autocommit(db) == 0) {
+	if (db == NULL)
+		return -1;
+	if (sqlite3_get_autocommit(db) == 0) {
 		log_err("a transaction was left open by the last request; rolling it back");
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	}

@@ -4,7 +4,7 @@
 
 load helpers
 
-setup_file() { start_instance --workers 2; }
+setup_file() { start_instance --workers 2 --set busy_timeout_ms=400; }
 teardown_file() {
 	chattr -i "$INST/gatehouse.db" 2>/dev/null
 	[ -n "${SMALL:-}" ] && { mount -o remount,rw "$SMALL" 2>/dev/null; umount "$SMALL" 2>/dev/null; rmdir "$SMALL"; }
@@ -74,6 +74,24 @@ teardown_file() {
 	expect 201
 	grep -q "read-only" "$INST/logs/gatehouse.log"
 	! grep -q '" 500 ' "$INST/logs/access.log"
+}
+
+@test "a database locked past busy_timeout_ms gives 503 with Retry-After; a shorter lock is waited out" {
+	# Another process holds the write lock for 1.5 s; the configured wait is 0.4 s.
+	printf 'BEGIN IMMEDIATE;\n.shell sleep 1.5\nCOMMIT;\n' | sqlite3 "$INST/gatehouse.db" 3>&- &
+	sleep 0.2
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"while-locked","password":"longenough1"}'
+	[ "$code" = 503 ]
+	[ "$(header Retry-After)" = 1 ]
+	[ "$(jq -r .detail <<<"$body")" = "The database could not serve this request. Please retry." ]
+	wait
+	# A lock held for 0.1 s is waited out.
+	printf 'BEGIN IMMEDIATE;\n.shell sleep 0.1\nCOMMIT;\n' | sqlite3 "$INST/gatehouse.db" 3>&- &
+	sleep 0.02
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"after-lock","password":"longenough1"}'
+	wait
+	expect 201
+	grep -q "database busy" "$INST/logs/gatehouse.log"
 }
 
 # Moves the instance's database onto a small tmpfs of its own (skips where mounting is not allowed).

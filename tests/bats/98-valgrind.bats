@@ -5,8 +5,12 @@
 load helpers
 
 setup_file() {
-	command -v valgrind >/dev/null || skip "valgrind is not installed"
-	[ -z "$(nm "$GATEHOUSE_BIN/gatehouse" 2>/dev/null | grep -m1 __asan_init)" ] || skip "a sanitizer build: valgrind cannot run it"
+	# bats cannot skip from setup_file: note why, and let the test skip.
+	VG_SKIP=
+	command -v valgrind >/dev/null || VG_SKIP="valgrind is not installed"
+	[ -z "$(nm "$GATEHOUSE_BIN/gatehouse" 2>/dev/null | grep -m1 __asan_init)" ] || VG_SKIP="a sanitizer build: valgrind cannot run it"
+	export VG_SKIP
+	[ -z "$VG_SKIP" ] || return 0
 	VG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-valgrind.XXXXXX")
 	export VG_DIR
 	GATEHOUSE_WRAPPER="valgrind --quiet --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --log-file=$VG_DIR/vg.%p.log" \
@@ -15,6 +19,7 @@ setup_file() {
 teardown_file() { stop_instance; rm -rf "${VG_DIR:-/nonexistent}"; }
 
 @test "a mix of requests under memcheck: no error, nothing definitely lost" {
+	[ -z "$VG_SKIP" ] || skip "$VG_SKIP"
 	id=$(create_user vg-user 'vg-user-pass' editor)
 	t=$(login_token vg-user vg-user-pass)
 	as_admin GET /admin/users/
