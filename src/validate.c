@@ -748,6 +748,82 @@ urlencoded_get(struct req *r, const char *p, const char *end, const char *name, 
 	out->len = vlen;
 }
 
+/* The boundary parameter of a multipart/form-data content type, or NULL. */
+static const char *
+multipart_boundary(struct req *r, size_t *len)
+{
+	const char	*ct = r->content_type, *b, *e;
+	size_t		 n = strlen("multipart/form-data");
+
+	if (ct == NULL)
+		return NULL;
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, "multipart/form-data", n) != 0 || (b = strcasestr(ct + n, "boundary=")) == NULL)
+		return NULL;
+	b += 9;
+	if (*b == '"') {
+		e = strchr(++b, '"');
+	} else
+		for (e = b; *e != '\0' && *e != ';' && *e != ' '; e++)
+			;
+	if (e == NULL || e == b || e - b > 70)
+		return NULL;
+	*len = (size_t)(e - b);
+	return b;
+}
+
+/*
+ * The last part named name in a multipart/form-data body (RFC 7578), as browsers send a FormData login. A body
+ * that does not parse yields no fields, so the login answers 422 for the missing ones.
+ */
+static void
+multipart_get(struct req *r, const char *name, int empty_is_absent, struct src *out)
+{
+	const char	*bnd, *p = r->body, *end = r->body + r->body_len, *val = NULL, *vend = NULL;
+	char		 delim[80], want[160];
+	size_t		 blen, dlen, wlen;
+
+	out->kind = SRC_ABSENT;
+	out->j = NULL;
+	if ((bnd = multipart_boundary(r, &blen)) == NULL)
+		return;
+	dlen = (size_t)snprintf(delim, sizeof(delim), "\r\n--%.*s", (int)blen, bnd);
+	wlen = (size_t)snprintf(want, sizeof(want), "name=\"%s\"", name);
+	if (wlen >= sizeof(want))
+		return;
+	/* The first delimiter may stand at the very start, without the CRLF before it. */
+	if ((size_t)(end - p) >= dlen - 2 && memcmp(p, delim + 2, dlen - 2) == 0)
+		p += dlen - 2;
+	else if ((p = memmem(p, (size_t)(end - p), delim, dlen)) == NULL)
+		return;
+	else
+		p += dlen;
+	while (end - p >= 2 && memcmp(p, "\r\n", 2) == 0) {
+		const char *hend = memmem(p, (size_t)(end - p), "\r\n\r\n", 4), *next;
+
+		if (hend == NULL || (next = memmem(hend + 4, (size_t)(end - hend - 4), delim, dlen)) == NULL)
+			return;
+		/* Only the Content-Disposition header names the part; match name="..." exactly. */
+		{
+			const char *h = memmem(p, (size_t)(hend - p), want, wlen);
+			if (h != NULL && (h[-1] == ' ' || h[-1] == ';')) {
+				val = hend + 4;
+				vend = next;
+			}
+		}
+		p = next + dlen;
+	}
+	if (val == NULL)
+		return;
+	if ((out->s = arena_strndup(r->arena, val, (size_t)(vend - val))) == NULL)
+		return;
+	out->len = (size_t)(vend - val);
+	if (out->len == 0 && empty_is_absent)
+		return;
+	out->kind = SRC_STRING;
+}
+
 static int
 schema_has_secret(const struct schema *s)
 {
@@ -759,10 +835,18 @@ schema_has_secret(const struct schema *s)
 	return 0;
 }
 
-/* Fields read from an urlencoded string: a login form or a query string. */
+/* Where form fields come from: an urlencoded string (a form body or a query) or a multipart body. */
+struct fields_from {
+	const char	*p;		/* urlencoded: the string */
+	size_t		 n;
+	int		 multipart;
+	int		 empty_is_absent;
+};
+
+/* Fields read from a form or a query string, each under the same checks. */
 static void
-validate_urlencoded(struct req *r, const struct schema *s, const char *where, const char *p, size_t n,
-    int empty_is_absent, struct value *vals)
+validate_fields(struct req *r, const struct schema *s, const char *where, const struct fields_from *from,
+    struct value *vals)
 {
 	size_t i, bad;
 
@@ -770,7 +854,10 @@ validate_urlencoded(struct req *r, const struct schema *s, const char *where, co
 		const struct field *f = &s->fields[i];
 		struct src v;
 
-		urlencoded_get(r, p, p + n, f->name, empty_is_absent, &v);
+		if (from->multipart)
+			multipart_get(r, f->name, from->empty_is_absent, &v);
+		else
+			urlencoded_get(r, from->p, from->p + from->n, f->name, from->empty_is_absent, &v);
 		if (v.kind == SRC_STRING && utf8_check(v.s, v.len, &bad) == -1) {
 			struct verr *e = field_err(r, where, f, &v, "string_unicode",
 			    "Input should be a valid string, unable to parse raw data as a unicode string");
@@ -798,7 +885,9 @@ query_get(struct req *r, const char *name, const char **value, size_t *len)
 void
 validate_query(struct req *r, const struct schema *s)
 {
-	validate_urlencoded(r, s, "query", r->query, strlen(r->query), 0, r->q);
+	struct fields_from from = { r->query, strlen(r->query), 0, 0 };
+
+	validate_fields(r, s, "query", &from, r->q);
 }
 
 /*
@@ -859,10 +948,16 @@ validate_body(struct req *r, const struct schema *s)
 
 	memset(r->v, 0, sizeof(r->v));
 	if (s->form && !is_json_type(r->content_type)) {
-		if (is_form_type(r->content_type))
-			validate_urlencoded(r, s, "body", r->body, r->body_len, 1, r->v);
-		else
-			validate_urlencoded(r, s, "body", "", 0, 1, r->v);
+		struct fields_from from = { "", 0, 0, 1 };
+		size_t blen;
+
+		if (multipart_boundary(r, &blen) != NULL)
+			from.multipart = 1;
+		else if (is_form_type(r->content_type)) {
+			from.p = r->body;
+			from.n = r->body_len;
+		}
+		validate_fields(r, s, "body", &from, r->v);
 		return;
 	}
 	if (r->body_len == 0 || (r->body_json_ok && json_object_get_type(r->json) == json_type_null)) {

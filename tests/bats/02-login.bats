@@ -116,3 +116,14 @@ teardown_file() { stop_instance; }
 	[ "$(jq -c '[.registration_enabled,.allow_signup]' <<<"$body")" = '[false,false]' ]
 	[ "$(db "SELECT count(*) FROM users WHERE username = 'hopeful'")" = 0 ]
 }
+
+@test "login as multipart/form-data, as a browser's FormData sends it" {
+	req POST /auth/login -F username=admin -F "password=$ADMIN_PASSWORD"
+	expect 200
+	[ "$(jq -r .token_type <<<"$body")" = bearer ]
+	req POST /auth/login/ -F username=admin -F 'password=wrong-one'
+	problem 401 "Incorrect username or password"
+	req POST /auth/login -F username= -F password=
+	invalid '[{"type":"missing","loc":["body","username"],"msg":"Field required","input":null},
+		{"type":"missing","loc":["body","password"],"msg":"Field required","input":null}]'
+}

@@ -86,6 +86,18 @@ static const struct vcase cases[] = {
 	  "[{\"type\":\"string_pattern_mismatch\",\"loc\":[\"body\",\"grant_type\"],\"msg\":\"String should match pattern '^password$'\",\"input\":\"client\",\"ctx\":{\"pattern\":\"^password$\"}}]" },
 	{ "login form: percent-encoding", L, "application/x-www-form-urlencoded", "username=a%20b&password=x+y&grant_type=password", "" },
 	{ "login as JSON", L, CT, "{\"username\":\"a\",\"password\":\"b\"}", "" },
+	{ "login as multipart/form-data", L, "multipart/form-data; boundary=XyZ",
+	  "--XyZ\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nadmin\r\n"
+	  "--XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nsecret pw\r\n--XyZ--\r\n", "" },
+	{ "multipart: a missing part is missing, a filename= part is not a name= part", L,
+	  "multipart/form-data; boundary=\"XyZ\"",
+	  "--XyZ\r\nContent-Disposition: form-data; name=\"u\"; filename=\"username\"\r\n\r\nadmin\r\n"
+	  "--XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n\r\n--XyZ--\r\n",
+	  "[{\"type\":\"missing\",\"loc\":[\"body\",\"username\"],\"msg\":\"Field required\",\"input\":null},"
+	  "{\"type\":\"missing\",\"loc\":[\"body\",\"password\"],\"msg\":\"Field required\",\"input\":null}]" },
+	{ "multipart that does not parse gives no fields", L, "multipart/form-data; boundary=XyZ", "garbage",
+	  "[{\"type\":\"missing\",\"loc\":[\"body\",\"username\"],\"msg\":\"Field required\",\"input\":null},"
+	  "{\"type\":\"missing\",\"loc\":[\"body\",\"password\"],\"msg\":\"Field required\",\"input\":null}]" },
 };
 
 static void
