@@ -7,8 +7,13 @@ load helpers
 setup_file() { start_instance --workers 2 --set busy_timeout_ms=400; }
 teardown_file() {
 	chattr -i "$INST/gatehouse.db" 2>/dev/null
-	[ -n "${SMALL:-}" ] && { mount -o remount,rw "$SMALL" 2>/dev/null; umount "$SMALL" 2>/dev/null; rmdir "$SMALL"; }
 	stop_instance
+	# A test's variables do not reach this function: small_disk leaves the mount point's name in a file.
+	if [ -f "$BATS_FILE_TMPDIR/small" ]; then
+		SMALL=$(cat "$BATS_FILE_TMPDIR/small")
+		umount "$SMALL" 2>/dev/null
+		rmdir "$SMALL"
+	fi
 }
 
 @test "SIGKILL under a write load: every 201 is stored, nothing half-written, integrity and audit chain hold" {
@@ -97,8 +102,8 @@ teardown_file() {
 # Moves the instance's database onto a small tmpfs of its own (skips where mounting is not allowed).
 small_disk() {
 	SMALL=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-small.XXXXXX")
-	mount -t tmpfs -o size=4m tmpfs "$SMALL" 2>/dev/null || { rmdir "$SMALL"; SMALL=; skip "cannot mount a tmpfs here"; }
-	export SMALL
+	mount -t tmpfs -o size=4m tmpfs "$SMALL" 2>/dev/null || { rmdir "$SMALL"; skip "cannot mount a tmpfs here"; }
+	echo "$SMALL" >"$BATS_FILE_TMPDIR/small"
 	stop_gatehouse
 	db ".backup '$SMALL/gatehouse.db'"
 	sed -i "s|^database = .*|database = $SMALL/gatehouse.db|" "$INST/gatehouse.conf"
