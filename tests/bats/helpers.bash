@@ -8,22 +8,29 @@ ADMIN_PASSWORD='Adm1n-correct-horse'
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((20000 + RANDOM % 12000))	# below the ephemeral range (32768-), where clients take ports
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
 
 # start_instance [gatehouse-run options...]: a fresh folder, database and port; exports INST, PORT, BASE, ADMIN_TOKEN.
+# A port found free can be taken before nginx binds it: then the instance is started again on another port.
 start_instance() {
-	INST=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bats.XXXXXX")
-	PORT=$(free_port)
-	BASE="http://127.0.0.1:$PORT/api"
-	export INST PORT BASE
-	printf '%s\n' "$ADMIN_PASSWORD" | "$RUN" --bin "$GATEHOUSE_BIN" --port "$PORT" --admin admin \
-		--password-stdin --set hash_cost=1 "$@" "$INST" >"$INST/run.out" 2>&1 || {
+	local attempt
+	for attempt in 1 2 3; do
+		INST=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bats.XXXXXX")
+		PORT=$(free_port)
+		BASE="http://127.0.0.1:$PORT/api"
+		export INST PORT BASE
+		if printf '%s\n' "$ADMIN_PASSWORD" | "$RUN" --bin "$GATEHOUSE_BIN" --port "$PORT" --admin admin \
+			--password-stdin --set hash_cost=1 "$@" "$INST" >"$INST/run.out" 2>&1; then
+			break
+		fi
 		cat "$INST/run.out" >&2
-		return 1
-	}
+		"$RUN" --stop "$INST" >/dev/null 2>&1
+		rm -rf "$INST"
+		[ "$attempt" -lt 3 ] || return 1
+	done
 	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
 	export ADMIN_TOKEN
 	[ -n "$ADMIN_TOKEN" ] && [ "$ADMIN_TOKEN" != null ]
