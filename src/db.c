@@ -462,6 +462,15 @@ exec_stmt(sqlite3_stmt *st, const char *what)
 	return r;
 }
 
+/* Steps a statement that returns at most one row: DB_OK with the row ready to read, DB_NONE, or the error. */
+static enum db_rc
+step_row(sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, what);
+}
+
 /* Runs a statement whose two parameters are an id and a time (or any two integers). */
 static enum db_rc
 exec_two(enum stmt which, int64_t a, int64_t b, const char *what)
@@ -690,18 +699,14 @@ static enum db_rc
 exists(enum stmt s, const char *key)
 {
 	sqlite3_stmt	*st = stmt(s);
-	int		 rc;
+	enum db_rc	 r;
 
 	if (st == NULL)
 		return DB_FAIL;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	r = step_row(st, "uniqueness check");
 	stmt_done(st);
-	if (rc == SQLITE_ROW)
-		return DB_OK;
-	if (rc == SQLITE_DONE)
-		return DB_NONE;
-	return db_rc_of(rc, "uniqueness check");
+	return r;
 }
 
 /* DB_NONE when neither the username nor the email is taken (case-insensitively), else which one is. */
@@ -789,20 +794,17 @@ db_user_by_login(struct arena *a, const char *name, size_t len, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_BY_LOGIN);
 	char		*key;
-	int		 rc;
 	enum db_rc	 r = DB_OK;
 
 	if (st == NULL || (key = utf8_fold(a, name, len)) == NULL)
 		return DB_FAIL;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((r = step_row(st, "user by login")) == DB_OK) {
 		if (user_from_row(a, st, u) == -1)
 			r = DB_FAIL;
 		else
 			u->password_hash = col_text(a, st, USER_NCOLS);
-	} else
-		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "user by login");
+	}
 	stmt_done(st);
 	return r;
 }
@@ -847,19 +849,16 @@ enum db_rc
 db_user_by_access(struct arena *a, const unsigned char digest[32], struct user *u, int64_t *expires_at)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_BY_ACCESS);
-	int		 rc;
 	enum db_rc	 r = DB_OK;
 
 	if (st == NULL)
 		return DB_FAIL;
 	sqlite3_bind_blob(st, 1, digest, 32, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((r = step_row(st, "user by access token")) == DB_OK) {
 		if (user_from_row(a, st, u) == -1)
 			r = DB_FAIL;
 		*expires_at = sqlite3_column_int64(st, USER_NCOLS);
-	} else
-		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "user by access token");
+	}
 	stmt_done(st);
 	return r;
 }
@@ -883,17 +882,13 @@ enum db_rc
 db_user_get(struct arena *a, const char *id, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_BY_ID);
-	int		 rc;
 	enum db_rc	 r = DB_OK;
 
 	if (st == NULL)
 		return DB_FAIL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if ((r = step_row(st, "user by id")) == DB_OK)
 		r = user_from_row(a, st, u) == -1 ? DB_FAIL : DB_OK;
-	else
-		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "user by id");
 	stmt_done(st);
 	return r;
 }
@@ -1294,22 +1289,19 @@ enum db_rc
 db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct session *se, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_SESSION_BY_REFRESH);
-	int		 rc;
 	enum db_rc	 r = DB_OK;
 
 	if (st == NULL)
 		return DB_FAIL;
 	sqlite3_bind_blob(st, 1, digest, 32, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((r = step_row(st, "session by refresh token")) == DB_OK) {
 		se->id = sqlite3_column_int64(st, 0);
 		se->family = sqlite3_column_int64(st, 1);
 		se->refresh_expires_at = sqlite3_column_int64(st, 2);
 		se->rotated_at = col_opt_int(st, 3);
 		se->revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
 		r = user_from_row_at(a, st, 5, u) == -1 ? DB_FAIL : DB_OK;
-	} else
-		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "session by refresh token");
+	}
 	stmt_done(st);
 	return r;
 }
@@ -1332,14 +1324,12 @@ enum db_rc
 db_key_by_digest(struct arena *a, const unsigned char digest[32], struct api_key *k, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_KEY_BY_DIGEST);
-	int		 rc;
 	enum db_rc	 r = DB_OK;
 
 	if (st == NULL)
 		return DB_FAIL;
 	sqlite3_bind_blob(st, 1, digest, 32, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((r = step_row(st, "API key")) == DB_OK) {
 		memset(k, 0, sizeof(*k));
 		k->kid = sqlite3_column_int64(st, 0);
 		k->read_only = strcmp((const char *)sqlite3_column_text(st, 1), "read_only") == 0;
@@ -1348,8 +1338,7 @@ db_key_by_digest(struct arena *a, const unsigned char digest[32], struct api_key
 		k->epoch_ok = sqlite3_column_int(st, 4);
 		k->last_used_at = col_opt_int(st, 5);
 		r = user_from_row_at(a, st, 6, u) == -1 ? DB_FAIL : DB_OK;
-	} else
-		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "API key");
+	}
 	stmt_done(st);
 	return r;
 }
@@ -1436,23 +1425,20 @@ enum db_rc
 db_key_get(struct arena *a, const char *id, int64_t uid, struct api_key *k)
 {
 	sqlite3_stmt	*st = stmt(STMT_KEY_GET);
-	int		 rc;
 	enum db_rc	 r = DB_OK;
 
 	if (st == NULL)
 		return DB_FAIL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	bind_uid_or_null(st, 2, uid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((r = step_row(st, "API key by id")) == DB_OK) {
 		memset(k, 0, sizeof(*k));
 		k->kid = sqlite3_column_int64(st, 0);
 		k->name = col_text(a, st, 1);
 		k->fingerprint = col_text(a, st, 2);
 		snprintf(k->user_id, sizeof(k->user_id), "%s", (const char *)sqlite3_column_text(st, 3));
 		snprintf(k->id, sizeof(k->id), "%s", id);
-	} else
-		r = rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "API key by id");
+	}
 	stmt_done(st);
 	return r;
 }

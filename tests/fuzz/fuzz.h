@@ -22,6 +22,18 @@
 extern struct arena	 fuzz_arena;
 
 void	 fuzz_init(int with_db);		/* config, log to /dev/null, arena; optionally the database */
+
+/* Each harness's libFuzzer start-up: fuzz_init, with or without the database. */
+#define FUZZ_INITIALIZE(with_db)						\
+int LLVMFuzzerInitialize(int *argc, char ***argv);			\
+int									\
+LLVMFuzzerInitialize(int *argc, char ***argv)				\
+{									\
+	(void)argc;							\
+	(void)argv;							\
+	fuzz_init(with_db);						\
+	return 0;							\
+}
 void	 fuzz_abort(void);			/* an oracle failed: removes the temporary folder, aborts */
 void	 fuzz_db_restore(void);			/* back to the start-up state if the last input wrote */
 void	 fuzz_req_init(struct req *);		/* a zeroed request on fuzz_arena */

@@ -10,14 +10,7 @@
 
 #include "fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_init(1);
-	return 0;
-}
+FUZZ_INITIALIZE(1)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

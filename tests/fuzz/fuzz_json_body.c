@@ -13,14 +13,7 @@ static const struct schema *const schemas[] = {
 	&schema_admin_user_create, &schema_login, &schema_user_update, &schema_approve, &schema_reset_password,
 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_init(0);
-	return 0;
-}
+FUZZ_INITIALIZE(0)
 
 static void
 one(const char *body, size_t n, const char *ct, const struct schema *s)

@@ -9,14 +9,7 @@
 
 #include "fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_init(0);
-	return 0;
-}
+FUZZ_INITIALIZE(0)
 
 static void
 one(const char *body, size_t n, const char *ct)

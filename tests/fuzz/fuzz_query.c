@@ -13,14 +13,7 @@ static const struct schema *const schemas[] = {
 	&query_users_list, &query_users_names, &query_audit_list, &query_audit_export,
 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_init(0);
-	return 0;
-}
+FUZZ_INITIALIZE(0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
