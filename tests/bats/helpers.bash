@@ -5,12 +5,25 @@
 RUN="$GATEHOUSE_SRC/contrib/gatehouse-run"
 ADMIN_PASSWORD='Adm1n-correct-horse'
 
+# GATEHOUSE_TEST_PORTS=LOW-HIGH: the range free_port draws from (default 20000-31999, below the ephemeral range
+# 32768- where clients take ports), so that suites sharing a machine can be kept apart.
 free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))	# below the ephemeral range (32768-), where clients take ports
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	local p lo=20000 hi=31999 range=${GATEHOUSE_TEST_PORTS:-}
+	if [ -n "$range" ]; then
+		if [[ ! $range =~ ^([0-9]+)-([0-9]+)$ ]] || ((BASH_REMATCH[1] < 1024 || BASH_REMATCH[2] > 65535 ||
+			BASH_REMATCH[1] > BASH_REMATCH[2])); then
+			echo "GATEHOUSE_TEST_PORTS=$range: want LOW-HIGH within 1024-65535" >&2
+			return 1
+		fi
+		lo=${BASH_REMATCH[1]} hi=${BASH_REMATCH[2]}
+	fi
+	local tries
+	for ((tries = 0; tries < 1000; tries++)); do
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
 	done
+	echo "free_port: no free port found in $lo-$hi" >&2
+	return 1
 }
 
 # start_instance [gatehouse-run options...]: a fresh folder, database and port; exports INST, PORT, BASE, ADMIN_TOKEN.
