@@ -627,7 +627,7 @@ enum err h_admin_keys_delete(struct req *, struct reply *);
 enum err h_audit_list(struct req *, struct reply *);
 enum err h_audit_export(struct req *, struct reply *);
 void	 user_json(struct buf *, const struct user *, int with_quota);
-void	 csv_cell(struct buf *, const char *);		/* minimal quoting, formula guard */
+void	 csv_cell(struct buf *, const char *);		/* quoted, OWASP formula guard */
 void	 time_isoformat(struct buf *, int64_t us);	/* Python's isoformat(): ...+00:00 */
 int	 auth_resolve(struct req *, struct reply *, enum err *);	/* 0 authed, -1 error set */
 int	 query_get(struct req *, const char *name, const char **value, size_t *len);	/* 1 when present */

@@ -158,11 +158,27 @@ commit_or_rollback(enum err e)
 	return e;
 }
 
+/*
+ * A key cannot mint a key: a child would outlive its parent's expiry and revocation, so one leaked key would
+ * become a permanent one. Keys are created with a session (a password login) only; 403 otherwise.
+ */
+static int
+minted_by_key(struct req *r, struct reply *rep, enum err *e)
+{
+	if (!r->via_key)
+		return 0;
+	*e = reply_error(rep, ERR_FORBIDDEN, "API keys cannot create API keys; sign in with a password");
+	return 1;
+}
+
 enum err
 h_keys_create(struct req *r, struct reply *rep)
 {
-	enum db_rc rc;
+	enum db_rc	 rc;
+	enum err	 e;
 
+	if (minted_by_key(r, rep, &e))
+		return e;
 	if ((rc = db_begin()) != DB_OK)
 		return db_err(rc);
 	return commit_or_rollback(create(r, rep, &r->who, 0));
@@ -175,6 +191,8 @@ h_admin_keys_create(struct req *r, struct reply *rep)
 	enum db_rc	 rc;
 	enum err	 e;
 
+	if (minted_by_key(r, rep, &e))
+		return e;
 	if ((rc = db_begin()) != DB_OK)
 		return db_err(rc);
 	if ((rc = db_user_get(r->arena, r->v[KEY_USER_ID].s, &u)) != DB_OK)

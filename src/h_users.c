@@ -248,26 +248,36 @@ struct export {
 	const char	*details;	/* of the next audit row */
 };
 
-/* One CSV cell, minimal quoting as Python's csv module; a leading =, +, - or @ gets a TAB first. */
+/*
+ * CSV injection (OWASP, "CSV Injection"): a spreadsheet reads a cell as a formula when it starts with =, +, -, @,
+ * TAB or CR, and a locale whose separator is ";" (or a reader that ignores quotes) starts a new cell after any
+ * separator inside a cell. So every cell is quoted, with inner double quotes doubled; a single quote goes before
+ * a leading trigger character and after every separator (",", ";", TAB, CR, LF) that a trigger follows. The
+ * reference prefixes a TAB instead, which OWASP lists among the triggers.
+ */
+static int
+csv_trigger(char c)
+{
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+static int
+csv_separator(char c)
+{
+	return c == ',' || c == ';' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* One CSV cell, always quoted and neutralised as above; NULL and "" are an empty quoted cell. */
 void
 csv_cell(struct buf *b, const char *s)
 {
 	size_t	 n = s != NULL ? strlen(s) : 0;
-	int	 guard = n > 0 && strchr("=+-@", s[0]) != NULL;
 	size_t	 i;
 
-	if (n == 0)
-		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		if (guard)
-			buf_putc(b, '\t');
-		buf_put(b, s, n);
-		return;
-	}
 	buf_putc(b, '"');
-	if (guard)
-		buf_putc(b, '\t');
 	for (i = 0; i < n; i++) {
+		if ((i == 0 && csv_trigger(s[0])) || (i > 0 && csv_separator(s[i - 1]) && csv_trigger(s[i])))
+			buf_putc(b, '\'');
 		if (s[i] == '"')
 			buf_putc(b, '"');
 		buf_putc(b, s[i]);
@@ -309,8 +319,9 @@ export_row(void *ctx, const char *const cols[4], int64_t created_at)
 		csv_cell(x->b, cols[i]);
 		buf_putc(x->b, ',');
 	}
+	buf_putc(x->b, '"');
 	time_isoformat(x->b, created_at);
-	buf_puts(x->b, "\r\n");
+	buf_puts(x->b, "\"\r\n");
 	flush_if_full(x, 0);
 	return x->b->failed ? -1 : 0;
 }
@@ -648,6 +659,14 @@ h_users_reset_password(struct req *r, struct reply *rep)
 	char		 hash[CRYPT_OUTPUT_SIZE];
 	enum err	 e;
 
+	/*
+	 * Not one's own: without the current password a stolen admin token would lock the owner out. 422 and the
+	 * wording follow the contract's guard on the other admin endpoint that sets a password (convert to local,
+	 * checked first); the self-service route proves the current password.
+	 */
+	if (is_self(r))
+		return reply_error(rep, ERR_UNPROCESSABLE,
+		    "Cannot reset your own password; use /auth/change-password/ with your current password");
 	/* A missing user answers 404 without the cost of a hash. */
 	if ((e = load_target(r, rep, &u)) != ERR_OK)
 		return e;

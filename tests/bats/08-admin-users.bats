@@ -167,7 +167,7 @@ NOBODY=0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e
 	day=$(date -u +%Y%m%d)
 	[ "$(header Content-Disposition)" = "attachment; filename=\"users-export-$day.csv\"; filename*=UTF-8''users-export-$day.csv" ]
 	[ "$(head -n 1 <<<"$body" | tr -d '\r')" = "email,display_name,auth_provider,status,created_at" ]
-	grep -q $'^csv@example.com,\t=cmd|calc,local,active,20[0-9-]*T[0-9:.]*+00:00\r$' "$BATS_TEST_TMPDIR/body"
+	grep -q $'^"csv@example.com","\'=cmd|calc","local","active","20[0-9-]*T[0-9:.]*+00:00"\r$' "$BATS_TEST_TMPDIR/body"
 	total=$(db "SELECT count(*) FROM users")
 	[ "$(($(wc -l <"$BATS_TEST_TMPDIR/body") - 1))" = "$total" ]
 	[ "$(db "SELECT count(*) FROM audit WHERE action = 'user.export'")" = 2 ]

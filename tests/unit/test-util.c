@@ -26,6 +26,33 @@ static const struct {
 	  "invalid group length in group 0: expected 8, found 40" },
 };
 
+/* CSV cells (OWASP CSV injection): always quoted; a trigger at the start or after a separator gets a quote. */
+static const struct {
+	const char *in, *out;
+} csv_cells[] = {
+	{ NULL, "\"\"" },
+	{ "", "\"\"" },
+	{ "plain", "\"plain\"" },
+	{ "=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\"" },
+	{ "+1", "\"'+1\"" },
+	{ "-1", "\"'-1\"" },
+	{ "@SUM(A1)", "\"'@SUM(A1)\"" },
+	{ "\t=1", "\"'\t'=1\"" },
+	{ "\r=1", "\"'\r'=1\"" },
+	{ "x;=cmd|' /C calc'!A0", "\"x;'=cmd|' /C calc'!A0\"" },
+	{ "x,=1", "\"x,'=1\"" },
+	{ "x,+1", "\"x,'+1\"" },
+	{ "x;@y", "\"x;'@y\"" },
+	{ "x\t-1", "\"x\t'-1\"" },
+	{ "x\n=1", "\"x\n'=1\"" },
+	{ "x\r\n=1", "\"x\r\n'=1\"" },
+	{ "a=b", "\"a=b\"" },
+	{ "a, b", "\"a, b\"" },
+	{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+	{ "\",=1", "\"\"\",'=1\"" },
+	{ "user@example.com", "\"user@example.com\"" },
+};
+
 int
 main(void)
 {
@@ -89,6 +116,13 @@ main(void)
 	token_digest(tok, strlen(tok), d2);
 	CHECK(strlen(tok) == TOKEN_LEN && strncmp(tok, "gat_", 4) == 0 && memcmp(d, d2, 32) == 0,
 	    "tokens are prefixed, 47 characters, and stored by their SHA-256");
+
+	for (i = 0; i < sizeof(csv_cells) / sizeof(csv_cells[0]); i++) {
+		struct buf cb = { 0 };
+		csv_cell(&cb, csv_cells[i].in);
+		CHECK_STR(buf_cstr(&cb), csv_cells[i].out, "csv cell %zu", i);
+		buf_free(&cb);
+	}
 
 	arena_free(&a);
 	return unit_done();
