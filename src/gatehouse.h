@@ -124,6 +124,9 @@ int	 ct_equal(const char *, const char *, size_t);		/* constant time; 1 when equ
 size_t	 pct_decode(char *, size_t, int plus_is_space);		/* in place; returns the new length */
 int	 parse_long(const char *, long long min, long long max, long long *out);	/* strict decimal */
 void	 wipe(void *, size_t);
+int	 cookie_get(const char *header, const char *name, const char **val, size_t *len);	/* occurrences */
+int	 header_is(const char *value, const char *word);	/* trimmed, ASCII case-insensitive */
+char	*pct_encode(struct arena *, const char *);		/* a query value, RFC 3986 unreserved kept */
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* uuid.c: UUIDv7 for new ids, v4 for request ids, and the parser that accepts pydantic's input forms. */
@@ -513,6 +516,8 @@ struct req {
 	const char	*authorization;
 	const char	*api_key;	/* X-Api-Key */
 	const char	*remote_addr;
+	const struct cgi_env *env;	/* everything else the server passed */
+	int		 secure;	/* the request came over https: HTTPS=on from the server */
 	const char	*body;
 	size_t		 body_len;
 	int		 body_json_ok;	/* body is JSON content and parsed */
@@ -567,6 +572,22 @@ struct cgi_env {
 	const char	*authorization;
 	const char	*api_key;
 	const char	*remote_addr;
+	/* Browsers, cookie mode and forward authentication. */
+	const char	*cookie;		/* HTTP_COOKIE */
+	const char	*auth_mode;		/* X-GeoLens-Auth-Mode */
+	const char	*session_mode;		/* X-Gatehouse-Auth-Mode */
+	const char	*csrf_token;		/* X-CSRF-Token */
+	const char	*https;			/* HTTPS, set by the server ("on") */
+	const char	*origin;		/* Origin */
+	const char	*fetch_site;		/* Sec-Fetch-Site */
+	const char	*host;			/* Host */
+	const char	*accept;		/* Accept */
+	const char	*original_uri;		/* X-Original-URI, set by nginx for /auth/verify */
+	const char	*original_method;	/* X-Original-Method, set by nginx for /auth/verify */
+	const char	*fcgi_role;		/* FCGI_ROLE: RESPONDER, AUTHORIZER */
+	const char	*require_role;		/* GATEHOUSE_REQUIRE_ROLE (authorizer role) */
+	const char	*require_cap;		/* GATEHOUSE_REQUIRE_CAP (authorizer role) */
+	const char	*signin_url;		/* GATEHOUSE_SIGNIN_URL (authorizer role) */
 };
 
 void	 request_route_path(struct req *, const struct cgi_env *);
@@ -630,6 +651,10 @@ void	 user_json(struct buf *, const struct user *, int with_quota);
 void	 csv_cell(struct buf *, const char *);		/* quoted, OWASP formula guard */
 void	 time_isoformat(struct buf *, int64_t us);	/* Python's isoformat(): ...+00:00 */
 int	 auth_resolve(struct req *, struct reply *, enum err *);	/* 0 authed, -1 error set */
+/* A Set-Cookie line in the reply; max_age in seconds, < 0 for a deletion. */
+void	 cookie_set(struct req *, struct reply *, const char *name, const char *value, long max_age,
+	    const char *path, int httponly);
+const char *mount_path(const struct req *);	/* SCRIPT_NAME as a safe cookie path prefix, or "" */
 int	 query_get(struct req *, const char *name, const char **value, size_t *len);	/* 1 when present */
 
 #endif /* GATEHOUSE_H */

@@ -248,7 +248,121 @@ login_failed(struct req *r, const struct user *who, const char *name, size_t len
 	return ERR_LOGIN_FAILED;
 }
 
-/* A new access and refresh token pair for u, written in the caller's transaction; the body is the TokenResponse. */
+/*
+ * Cookies (RFC 6265 §4.1), attributes in the order Starlette writes them. Over https (HTTPS=on from the server)
+ * they carry Secure. max_age < 0 writes a deletion: an empty value, Max-Age=0 and an expiry at the epoch.
+ */
+void
+cookie_set(struct req *r, struct reply *rep, const char *name, const char *value, long max_age, const char *path,
+    int httponly)
+{
+	if (max_age < 0)
+		buf_printf(&rep->hdr, "Set-Cookie: %s=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT", name);
+	else
+		buf_printf(&rep->hdr, "Set-Cookie: %s=%s", name, value);
+	if (httponly)
+		buf_puts(&rep->hdr, "; HttpOnly");
+	buf_printf(&rep->hdr, "; Max-Age=%ld; Path=%s; SameSite=lax%s\r\n", max_age < 0 ? 0 : max_age, path,
+	    r->secure ? "; Secure" : "");
+}
+
+/*
+ * The mount point as a cookie path: SCRIPT_NAME when it is a plain absolute path (nginx's fastcgi_split_path_info
+ * makes it "/api"), else "" so the cookie falls back to the widest path rather than carry a stray character into
+ * the header.
+ */
+const char *
+mount_path(const struct req *r)
+{
+	const char *s = r->env != NULL ? r->env->script_name : NULL;
+
+	if (s == NULL || s[0] != '/' || strlen(s) > 200 ||
+	    s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._~-")] != '\0')
+		return "";
+	return s[1] == '\0' ? "" : s;
+}
+
+/* The reference's browser mode (§2.12): X-GeoLens-Auth-Mode: cookie, trimmed and case-folded. */
+static int
+cookie_mode(const struct req *r)
+{
+	return r->env != NULL && header_is(r->env->auth_mode, "cookie");
+}
+
+#define REFRESH_COOKIE	"geolens_refresh"
+#define CSRF_COOKIE	"geolens_csrf"
+
+/* The refresh cookie's path: <mount>/auth, as the reference's /api/auth. */
+static const char *
+refresh_cookie_path(struct req *r)
+{
+	return arena_printf(r->arena, "%s/auth", mount_path(r));
+}
+
+/* Sets geolens_refresh (HttpOnly, <mount>/auth) and a fresh geolens_csrf (readable by scripts, Path=/). */
+static void
+cookie_mode_set(struct req *r, struct reply *rep, const char *refresh)
+{
+	unsigned char	 raw[32];
+	char		 csrf[48];
+
+	random_bytes(raw, sizeof(raw));
+	b64url_encode(raw, sizeof(raw), csrf, sizeof(csrf));
+	cookie_set(r, rep, REFRESH_COOKIE, refresh, cfg.refresh_ttl, refresh_cookie_path(r), 1);
+	cookie_set(r, rep, CSRF_COOKIE, csrf, cfg.refresh_ttl, "/", 0);
+	wipe(raw, sizeof(raw));
+}
+
+/* Logout's deletions of both cookies, sent whatever the caller is (reference §5.3). */
+static void
+cookie_mode_clear(struct req *r, struct reply *rep)
+{
+	cookie_set(r, rep, REFRESH_COOKIE, NULL, -1, refresh_cookie_path(r), 1);
+	cookie_set(r, rep, CSRF_COOKIE, NULL, -1, "/", 0);
+}
+
+/*
+ * The double-submit check of cookie mode (OWASP CSRF cheat sheet, "signed double-submit" without the signature,
+ * as the reference): the X-CSRF-Token header must equal the geolens_csrf cookie, compared in constant time.
+ * ERR_OK, or 403 Missing CSRF token / Invalid CSRF token.
+ */
+static enum err
+csrf_check(struct req *r, struct reply *rep)
+{
+	const char	*h = r->env != NULL ? r->env->csrf_token : NULL, *c = NULL;
+	size_t		 clen = 0, hlen;
+
+	if (h == NULL || *h == '\0' || cookie_get(r->env->cookie, CSRF_COOKIE, &c, &clen) != 1 || clen == 0)
+		return reply_error(rep, ERR_FORBIDDEN, "Missing CSRF token");
+	hlen = strlen(h);
+	if (hlen != clen || !ct_equal(h, c, clen))
+		return reply_error(rep, ERR_FORBIDDEN, "Invalid CSRF token");
+	return ERR_OK;
+}
+
+/*
+ * The refresh cookie, when exactly one is sent (two of that name count as none). 1 and the token in *tok (arena)
+ * once the CSRF check passed; 0 when there is no cookie; -1 with *e set when the CSRF check failed.
+ */
+static int
+refresh_cookie(struct req *r, struct reply *rep, const char **tok, size_t *len, enum err *e)
+{
+	const char	*v;
+	size_t		 n;
+
+	if (r->env == NULL || cookie_get(r->env->cookie, REFRESH_COOKIE, &v, &n) != 1 || n == 0)
+		return 0;
+	if ((*e = csrf_check(r, rep)) != ERR_OK)
+		return -1;
+	*tok = arena_strndup(r->arena, v, n);
+	*len = n;
+	return *tok != NULL ? 1 : 0;
+}
+
+/*
+ * A new access and refresh token pair for u, written in the caller's transaction; the body is the TokenResponse.
+ * In cookie mode the refresh token goes into its cookie instead of the body.
+ */
 static enum db_rc
 mint_pair(struct req *r, struct reply *rep, const struct user *u, int64_t family)
 {
@@ -262,8 +376,13 @@ mint_pair(struct req *r, struct reply *rep, const struct user *u, int64_t family
 	    r->now + (int64_t)cfg.refresh_ttl * 1000000, r->now, family);
 	if (rc == DB_OK) {
 		reply_json_begin(rep, 200);
-		buf_printf(&rep->body, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\",\"token_type\":\"bearer\","
-		    "\"expires_in\":%ld}", access, refresh, cfg.access_ttl);
+		buf_printf(&rep->body, "{\"access_token\":\"%s\",\"refresh_token\":", access);
+		if (cookie_mode(r)) {
+			buf_puts(&rep->body, "null");
+			cookie_mode_set(r, rep, refresh);
+		} else
+			buf_printf(&rep->body, "\"%s\"", refresh);
+		buf_printf(&rep->body, ",\"token_type\":\"bearer\",\"expires_in\":%ld}", cfg.access_ttl);
 	}
 	wipe(access, sizeof(access));
 	wipe(refresh, sizeof(refresh));
@@ -358,18 +477,17 @@ h_config(struct req *r, struct reply *rep)
 	return ERR_OK;
 }
 
-/* The refresh token in a body, when it is one; 1 and the session, 0 when it names nothing live. */
+/* A refresh token (cookie or body), when it is one; 1 and the session, 0 when it names nothing live. */
 static int
-refresh_lookup(struct req *r, struct session *se, struct user *u, enum err *e)
+refresh_lookup(struct req *r, const char *tok, size_t len, struct session *se, struct user *u, enum err *e)
 {
-	const struct value	*t = &r->v[0];
-	unsigned char		 digest[32];
-	enum db_rc		 rc;
+	unsigned char	 digest[32];
+	enum db_rc	 rc;
 
 	*e = ERR_REFRESH_INVALID;
-	if (!t->present || t->len != TOKEN_LEN || strncmp(t->s, TOKEN_REFRESH_PREFIX, 4) != 0)
+	if (tok == NULL || len != TOKEN_LEN || strncmp(tok, TOKEN_REFRESH_PREFIX, 4) != 0)
 		return 0;
-	token_digest(t->s, t->len, digest);
+	token_digest(tok, len, digest);
 	if ((rc = db_session_by_refresh(r->arena, digest, se, u)) != DB_OK) {
 		if (rc != DB_NONE)
 			*e = db_err(rc);
@@ -386,14 +504,20 @@ refresh_lookup(struct req *r, struct session *se, struct user *u, enum err *e)
 enum err
 h_refresh(struct req *r, struct reply *rep)
 {
-	struct session	 se;
-	struct user	 u;
-	enum db_rc	 rc;
-	enum err	 e;
+	const struct value	*body = &r->v[0];
+	const char		*tok = body->present ? body->s : NULL;
+	size_t			 len = body->present ? body->len : 0;
+	struct session		 se;
+	struct user		 u;
+	enum db_rc		 rc;
+	enum err		 e;
 
+	/* Cookie mode: the cookie first (with its CSRF check), then the body token (reference §5.2). */
+	if (cookie_mode(r) && refresh_cookie(r, rep, &tok, &len, &e) == -1)
+		return e;
 	if ((rc = db_begin()) != DB_OK)
 		return db_err(rc);
-	if (!refresh_lookup(r, &se, &u, &e)) {
+	if (!refresh_lookup(r, tok, len, &se, &u, &e)) {
 		db_rollback();
 		return e;
 	}
@@ -416,23 +540,35 @@ h_refresh(struct req *r, struct reply *rep)
 }
 
 /*
- * POST /auth/logout/: any credential that names a user (an expired access token too, or a refresh token in the
- * body) revokes every session of that user. API keys survive.
+ * POST /auth/logout/: any credential that names a user (an expired access token too, the refresh cookie after its
+ * CSRF check, or a refresh token in the body) revokes every session of that user. API keys survive. A dead
+ * cookie does not shadow a live body token. The cookies' deletions are always sent (reference §5.3).
  */
 enum err
 h_logout(struct req *r, struct reply *rep)
 {
-	struct session	 se;
-	struct user	 u;
-	enum db_rc	 rc;
-	enum err	 e;
+	const struct value	*body = &r->v[0];
+	const char		*tok = NULL;
+	size_t			 len = 0;
+	struct session		 se;
+	struct user		 u;
+	enum db_rc		 rc;
+	enum err		 e;
+	int			 c, found;
 
 	if (resolve(r, rep, &e, 1) == 0)
 		u = r->who;
 	else if (e == ERR_FORBIDDEN || e == ERR_UNAVAILABLE)
 		return e;
-	else if (!refresh_lookup(r, &se, &u, &e))
-		return e == ERR_UNAVAILABLE ? e : ERR_NOT_AUTHENTICATED;
+	else {
+		if ((c = refresh_cookie(r, rep, &tok, &len, &e)) == -1)
+			return e;
+		found = c == 1 && refresh_lookup(r, tok, len, &se, &u, &e);
+		if (!found && e != ERR_UNAVAILABLE)
+			found = refresh_lookup(r, body->present ? body->s : NULL, body->len, &se, &u, &e);
+		if (!found)
+			return e == ERR_UNAVAILABLE ? e : ERR_NOT_AUTHENTICATED;
+	}
 	if ((rc = db_begin()) != DB_OK)
 		return db_err(rc);
 	if ((rc = db_user_revoke(u.uid, NULL, r->now)) != DB_OK ||
@@ -442,6 +578,7 @@ h_logout(struct req *r, struct reply *rep)
 		return db_err(rc);
 	}
 	reply_json_begin(rep, 204);
+	cookie_mode_clear(r, rep);
 	return ERR_OK;
 }
 

@@ -124,6 +124,21 @@ loop_run(void)
 		env.authorization = env_copy(&app.arena, "HTTP_AUTHORIZATION");
 		env.api_key = env_copy(&app.arena, "HTTP_X_API_KEY");
 		env.remote_addr = env_copy(&app.arena, "REMOTE_ADDR");
+		env.cookie = env_copy(&app.arena, "HTTP_COOKIE");
+		env.auth_mode = env_copy(&app.arena, "HTTP_X_GEOLENS_AUTH_MODE");
+		env.session_mode = env_copy(&app.arena, "HTTP_X_GATEHOUSE_AUTH_MODE");
+		env.csrf_token = env_copy(&app.arena, "HTTP_X_CSRF_TOKEN");
+		env.https = env_copy(&app.arena, "HTTPS");
+		env.origin = env_copy(&app.arena, "HTTP_ORIGIN");
+		env.fetch_site = env_copy(&app.arena, "HTTP_SEC_FETCH_SITE");
+		env.host = env_copy(&app.arena, "HTTP_HOST");
+		env.accept = env_copy(&app.arena, "HTTP_ACCEPT");
+		env.original_uri = env_copy(&app.arena, "HTTP_X_ORIGINAL_URI");
+		env.original_method = env_copy(&app.arena, "HTTP_X_ORIGINAL_METHOD");
+		env.fcgi_role = env_copy(&app.arena, "FCGI_ROLE");
+		env.require_role = env_copy(&app.arena, "GATEHOUSE_REQUIRE_ROLE");
+		env.require_cap = env_copy(&app.arena, "GATEHOUSE_REQUIRE_CAP");
+		env.signin_url = env_copy(&app.arena, "GATEHOUSE_SIGNIN_URL");
 
 		state = read_body(env.content_length, &body);
 		if (!db_ok) {

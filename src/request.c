@@ -88,6 +88,9 @@ write_head(struct req *r, struct reply *rep, struct buf *out)
 	    "Content-Security-Policy: frame-ancestors 'self'\r\n"
 	    "X-Frame-Options: DENY\r\n"
 	    "Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n");
+	/* RFC 6797 §7.2: only over a secure transport; the reference's value. */
+	if (r->secure)
+		buf_puts(out, "Strict-Transport-Security: max-age=63072000; includeSubDomains\r\n");
 	buf_put(out, rep->hdr.p, rep->hdr.len);
 	buf_puts(out, "\r\n");
 }
@@ -112,6 +115,10 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	r.authorization = env->authorization;
 	r.api_key = env->api_key;
 	r.remote_addr = env->remote_addr;
+	r.env = env;
+	/* HTTPS comes from the server itself. X-Forwarded-Proto would be believed only from a trusted proxy, and no
+	   proxy is trusted yet, so it is never read. */
+	r.secure = header_is(env->https, "on") || header_is(env->https, "1");
 	r.body = body != NULL ? body : "";
 	r.body_len = body_len;
 	uuid_v4(r.request_id);

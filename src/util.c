@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -322,4 +323,96 @@ parse_long(const char *s, long long min, long long max, long long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/*
+ * Cookie header parsing (RFC 6265 §5.4 as user agents send it: "a=1; b=2"). Counts the cookies called name and
+ * points *val and *len at the value of the first one, without a pair of surrounding double quotes. Returns the count:
+ * the reference treats two cookies of the same name as none (an attacker who can set a cookie for a parent domain
+ * could otherwise shadow the real one), so callers use the value only when the count is 1.
+ */
+int
+cookie_get(const char *header, const char *name, const char **val, size_t *len)
+{
+	size_t		 nlen = strlen(name);
+	const char	*p = header, *e, *eq, *v;
+	int		 n = 0;
+
+	if (header == NULL)
+		return 0;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		if ((e = strchr(p, ';')) == NULL)
+			e = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(e - p));
+		if (eq != NULL) {
+			const char *ne = eq;
+
+			while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
+				ne--;
+			if ((size_t)(ne - p) == nlen && memcmp(p, name, nlen) == 0) {
+				const char *ve = e;
+
+				v = eq + 1;
+				while (v < ve && (*v == ' ' || *v == '\t'))
+					v++;
+				while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+					ve--;
+				if (ve - v >= 2 && *v == '"' && ve[-1] == '"')
+					v++, ve--;
+				if (n++ == 0) {
+					*val = v;
+					*len = (size_t)(ve - v);
+				}
+			}
+		}
+		p = e;
+	}
+	return n;
+}
+
+/* 1 when a header value, trimmed of spaces and tabs, equals word ignoring ASCII case. */
+int
+header_is(const char *value, const char *word)
+{
+	size_t n;
+
+	if (value == NULL)
+		return 0;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	n = strlen(value);
+	while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		n--;
+	return n == strlen(word) && strncasecmp(value, word, n) == 0;
+}
+
+/*
+ * Percent-encodes s for use as one query-string value (RFC 3986 §2.3: only unreserved characters and the slash stay as
+ * they are), into the arena. NULL when the arena is exhausted.
+ */
+char *
+pct_encode(struct arena *a, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 i, o = 0, n = strlen(s);
+	char			*out = arena_alloc(a, n * 3 + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '~' || c == '/')
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
