@@ -74,8 +74,9 @@ cookie_refresh() { req POST /auth/refresh/ -H 'X-GeoLens-Auth-Mode: cookie' "$@"
 	while IFS='|' read -r cookies token status detail; do
 		args=(-H "Cookie: $cookies")
 		[ -z "$token" ] || args+=(-H "X-CSRF-Token: $token")
+		echo "case: $cookies | $token" >&2
 		cookie_refresh "${args[@]}"
-		problem "$status" "$detail" || { echo "case: $cookies | $token" >&2; return 1; }
+		problem "$status" "$detail"
 	done <<ROWS
 geolens_refresh=$RT; geolens_csrf=$CSRF||403|Missing CSRF token
 geolens_refresh=$RT|$CSRF|403|Missing CSRF token
