@@ -8,7 +8,9 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -149,6 +151,36 @@ static const char *const migrations[] = {
 	"    WHERE uid IN (old.uid, new.uid);"
 	" END;"
 	"PRAGMA user_version = 4;",
+
+	/* 5: Unicode keys by library (libunistring). The unique keys are re-made (case folding + NFC, util.c);
+	   a search key per name and email (NFKD, folded, marks dropped) replaces the unique keys under the trigram
+	   index, so search is accent-insensitive. gatehouse_unique_key() and gatehouse_search_key() are the SQL
+	   functions db_open() registers; a clash of re-made unique keys is found before this runs
+	   (check_rekey()), since the UPDATE would only say "UNIQUE constraint failed". */
+	"DROP TRIGGER users_fts_insert;"
+	"DROP TRIGGER users_fts_delete;"
+	"DROP TRIGGER users_fts_update;"
+	"DROP TABLE users_fts;"
+	"ALTER TABLE users ADD COLUMN username_skey TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN email_skey TEXT;"
+	"UPDATE users SET username_key = gatehouse_unique_key(username), email_key = gatehouse_unique_key(email),"
+	"  username_skey = gatehouse_search_key(username), email_skey = gatehouse_search_key(email);"
+	"CREATE VIRTUAL TABLE users_fts USING fts5(username_skey, email_skey, content='users', content_rowid='uid',"
+	"  tokenize='trigram');"
+	"INSERT INTO users_fts (users_fts) VALUES ('rebuild');"
+	"CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN"
+	"  INSERT INTO users_fts (rowid, username_skey, email_skey) VALUES (new.uid, new.username_skey, new.email_skey);"
+	" END;"
+	"CREATE TRIGGER users_fts_delete AFTER DELETE ON users BEGIN"
+	"  INSERT INTO users_fts (users_fts, rowid, username_skey, email_skey)"
+	"  VALUES ('delete', old.uid, old.username_skey, old.email_skey);"
+	" END;"
+	"CREATE TRIGGER users_fts_update AFTER UPDATE OF username_skey, email_skey ON users BEGIN"
+	"  INSERT INTO users_fts (users_fts, rowid, username_skey, email_skey)"
+	"  VALUES ('delete', old.uid, old.username_skey, old.email_skey);"
+	"  INSERT INTO users_fts (rowid, username_skey, email_skey) VALUES (new.uid, new.username_skey, new.email_skey);"
+	" END;"
+	"PRAGMA user_version = 5;",
 };
 
 #define USER_COLS \
@@ -214,8 +246,9 @@ enum stmt {
 	" WHERE (?1 IS NULL OR a.actor_id = ?1) AND (?2 IS NULL OR a.action = ?2)" \
 	" AND (?3 IS NULL OR a.resource_type = ?3) AND (?4 IS NULL OR a.resource_id = ?4)" \
 	" AND (?5 IS NULL OR a.created_at >= ?5) AND (?6 IS NULL OR a.created_at <= ?6)" \
-	" AND (?7 IS NULL OR instr(lower(a.action), ?7) > 0 OR instr(lower(a.resource_type), ?7) > 0" \
-	"  OR instr(lower(coalesce(a.actor_username, '')), ?7) > 0)" \
+	" AND (?7 IS NULL OR instr(gatehouse_search_key(a.action), gatehouse_search_key(?7)) > 0" \
+	"  OR instr(gatehouse_search_key(a.resource_type), gatehouse_search_key(?7)) > 0" \
+	"  OR instr(gatehouse_search_key(coalesce(a.actor_username, '')), gatehouse_search_key(?7)) > 0)" \
 	" AND a.id < ?8"
 #define AUDIT_COLS \
 	"a.uuid, a.actor_id, a.actor_username, a.action, a.resource_type, a.resource_id, a.details," \
@@ -226,7 +259,7 @@ enum stmt {
 /* Without a search, or with one shorter than three characters (?2), which is matched by scanning. */
 #define LIST_WHERE \
 	" WHERE (?1 IS NULL OR u.status = ?1)" \
-	" AND (?2 IS NULL OR instr(u.username_key, ?2) > 0 OR instr(coalesce(u.email_key, ''), ?2) > 0)"
+	" AND (?2 IS NULL OR instr(u.username_skey, ?2) > 0 OR instr(coalesce(u.email_skey, ''), ?2) > 0)"
 /* With a search of three characters or more: the trigram index names the rows (?2 is an FTS5 phrase), so the
    query starts from the matches instead of scanning every user. */
 #define FIND_WHERE \
@@ -249,7 +282,8 @@ static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_USER_EXISTS_EMAIL] = "SELECT 1 FROM users WHERE email_key = ?1",
 	[STMT_USER_INSERT] =
 	    "INSERT INTO users (id, username, username_key, email, email_key, password_hash, status,"
-	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+	    " created_at, updated_at, username_skey, email_skey)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, gatehouse_search_key(?2), gatehouse_search_key(?4))",
 	[STMT_USER_ROLE_INSERT] = "INSERT INTO user_roles (uid, role_id) VALUES (?1, ?2)",
 	[STMT_USER_BY_LOGIN] = "SELECT " USER_COLS ", u.password_hash FROM users u WHERE u.username_key = ?1",
 	[STMT_USER_SET_LOGIN] = "UPDATE users SET last_login_at = ?2 WHERE uid = ?1",
@@ -268,7 +302,8 @@ static const char *const stmt_sql[STMT__MAX] = {
 	/* Viable admins: active, holding the admin role. */
 	[STMT_VIABLE_ADMINS_EXCEPT] = "SELECT count(*) FROM users u JOIN user_roles r ON r.uid = u.uid"
 	    " WHERE r.role_id = 1 AND u.status = 'active' AND u.uid != ?1",
-	[STMT_USER_SET_EMAIL] = "UPDATE users SET email = ?2, email_key = ?3, updated_at = ?4 WHERE uid = ?1",
+	[STMT_USER_SET_EMAIL] = "UPDATE users SET email = ?2, email_key = ?3, email_skey = gatehouse_search_key(?2),"
+	    " updated_at = ?4 WHERE uid = ?1",
 	[STMT_USER_SET_STATUS] = "UPDATE users SET status = ?2, updated_at = ?3 WHERE uid = ?1",
 	[STMT_USER_ROLES_CLEAR] = "DELETE FROM user_roles WHERE uid = ?1",
 	[STMT_USER_BUMP_KEY_EPOCH] = "UPDATE users SET key_epoch = key_epoch + 1, updated_at = ?2 WHERE uid = ?1",
@@ -511,6 +546,91 @@ db_schema_version(void)
 	return v;
 }
 
+/* gatehouse_unique_key(text) and gatehouse_search_key(text): util.c's keys for SQL; NULL gives NULL. */
+static void
+sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char *(*key)(const char *, size_t, size_t *) = (char *(*)(const char *, size_t, size_t *))
+	    (uintptr_t)sqlite3_user_data(ctx);
+	const char	*s;
+	char		*k;
+	size_t		 len;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;		/* the result stays NULL */
+	if ((s = (const char *)sqlite3_value_text(argv[0])) == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if ((k = key(s, (size_t)sqlite3_value_bytes(argv[0]), &len)) == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, k, (int)len, free);
+}
+
+static int
+register_functions(void)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+
+	if (sqlite3_create_function(db, "gatehouse_unique_key", 1, flags, (void *)(uintptr_t)unicode_unique_key,
+	    sql_key, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "gatehouse_search_key", 1, flags, (void *)(uintptr_t)unicode_search_key,
+	    sql_key, NULL, NULL) != SQLITE_OK) {
+		log_err("database: cannot register the key functions: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Before migration 5 re-makes the unique keys: two rows whose re-made keys are equal ("Jürgen" stored once
+ * precomposed and once decomposed, or "Straße" next to "STRASSE") would make it fail. Each such group is named
+ * in the log and the migration is refused, leaving the database as it was; the operator deletes one account of
+ * each group, or changes one email, with the previous release, and starts again. Returns -1 when any is found.
+ */
+static int
+check_rekey(void)
+{
+	static const char *const sql[] = {
+		"SELECT 'username', group_concat(quote(username) || ' (' || id || ')', ', ') FROM users"
+		" GROUP BY gatehouse_unique_key(username) HAVING count(*) > 1",
+		"SELECT 'email', group_concat(quote(email) || ' (' || id || ')', ', ') FROM users"
+		" WHERE email IS NOT NULL GROUP BY gatehouse_unique_key(email) HAVING count(*) > 1",
+	};
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 clashes = 0, rc;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK) {
+			log_err("database: %s", sqlite3_errmsg(db));
+			return -1;
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			log_err("cannot migrate to schema version 5: these accounts' %ss become equal under Unicode case"
+			    " folding and NFC: %s; delete all but one, or change the emails, with the previous release"
+			    " and start again", (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1));
+			clashes++;
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			log_err("database: %s", sqlite3_errmsg(db));
+			return -1;
+		}
+	}
+	return clashes > 0 ? -1 : 0;
+}
+
+int
+db_schema_latest(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
 static int
 migrate(void)
 {
@@ -530,7 +650,7 @@ migrate(void)
 	if ((v = db_schema_version()) < 0)
 		goto fail;
 	for (; v < target; v++) {
-		if (exec_sql(migrations[v]) == -1 || db_schema_version() != v + 1)
+		if ((v == 4 && check_rekey() == -1) || exec_sql(migrations[v]) == -1 || db_schema_version() != v + 1)
 			goto fail;
 		log_info("database migrated to schema version %d", v + 1);
 	}
@@ -567,7 +687,7 @@ db_open(const char *path, int create)
 	}
 	sqlite3_busy_timeout(db, cfg.busy_timeout_ms);
 	sqlite3_extended_result_codes(db, 0);
-	if (exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;") == -1 ||
+	if (register_functions() == -1 || exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;") == -1 ||
 	    migrate() == -1) {
 		db_close();
 		return -1;
@@ -930,7 +1050,7 @@ db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, c
 	int		 rc;
 
 	if (f->search != NULL) {
-		if ((key = utf8_fold(a, f->search, strlen(f->search))) == NULL)
+		if ((key = utf8_search_key(a, f->search, strlen(f->search))) == NULL)
 			return DB_FAIL;
 		if (utf8_len(key, strlen(key)) >= 3) {
 			if ((phrase = fts_phrase(a, key)) == NULL)

@@ -112,8 +112,10 @@ int	 jw_is_secret_key(const char *);
 int	 utf8_check(const char *, size_t, size_t *bad_off);	/* 0 when valid (no overlongs, no surrogates) */
 size_t	 utf8_len(const char *, size_t);			/* code points */
 int	 utf8_has_control(const char *, size_t);		/* C0, DEL or C1 */
-char	*utf8_fold(struct arena *, const char *, size_t);	/* lower-cased copy for unique keys */
-uint32_t fold_cp(uint32_t);					/* fold.c (generated) */
+char	*utf8_fold(struct arena *, const char *, size_t);	/* unique key: case-folded, NFC (libunistring) */
+char	*utf8_search_key(struct arena *, const char *, size_t);	/* search key: NFKD, folded, marks dropped, NFC */
+char	*unicode_unique_key(const char *, size_t, size_t *outlen);	/* the same two, malloc'd */
+char	*unicode_search_key(const char *, size_t, size_t *outlen);
 int64_t	 now_us(void);
 void	 time_iso(int64_t us, char out[32]);			/* as jw_time, without quotes */
 void	 random_bytes(void *, size_t);
@@ -242,6 +244,7 @@ int	 db_open(const char *path, int create);	/* 0 or -1; applies migrations */
 void	 db_close(void);
 enum err db_err(enum db_rc);			/* maps to the error enum */
 int	 db_schema_version(void);
+int	 db_schema_latest(void);			/* the version this program migrates to */
 
 enum db_rc db_begin(void);			/* BEGIN IMMEDIATE */
 enum db_rc db_commit(void);

@@ -15,6 +15,10 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include "gatehouse.h"
 
@@ -54,31 +58,6 @@ utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 		return 0;
 	*cp = c;
 	return len;
-}
-
-static size_t
-utf8_encode(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (c >> 18));
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
 }
 
 int
@@ -129,29 +108,114 @@ utf8_has_control(const char *s, size_t n)
 	return 0;
 }
 
-/* A lower-cased copy of valid UTF-8, for the unique keys of usernames and emails. */
+/*
+ * The keys behind uniqueness and search, built by GNU libunistring (Unicode 14 in Debian 12's 1.0), never by
+ * tables of our own.
+ *
+ * Unique key: Unicode default case folding (The Unicode Standard 14, section 3.13, toCasefold) followed by NFC,
+ * as RFC 8265 section 3.3.2 maps the UsernameCaseMapped class: "Jürgen" precomposed, "Ju\u0308rgen" decomposed
+ * and "JÜRGEN" share one key. Folding is full, so "Straße" and "STRASSE" share one too.
+ *
+ * Search key: compatibility decomposition (NFKD), case folding, every non-spacing and enclosing mark (Mn, Me)
+ * removed, then NFC: "Zoë Müller" becomes "zoe muller", "ﬁ" becomes "fi". It plays the part of PostgreSQL's
+ * lower(unaccent(x)) in the reference; unaccent's rules for letters that have no decomposition (ø, ł, đ, æ, œ)
+ * are not applied.
+ *
+ * Both take s (n bytes, UTF-8; NUL allowed) and return a NUL-terminated malloc'd string the caller frees, with
+ * its length in *outlen; NULL when out of memory. Bytes that are not valid UTF-8 are copied unchanged.
+ */
+static char *
+copy_raw(const char *s, size_t n, size_t *outlen)
+{
+	char *r = malloc(n + 1);
+
+	if (r != NULL) {
+		memcpy(r, s, n);
+		r[n] = '\0';
+		*outlen = n;
+	}
+	return r;
+}
+
+static char *
+nul_terminate(uint8_t *u, size_t len, size_t *outlen)
+{
+	char *r = realloc(u, len + 1);
+
+	if (r == NULL) {
+		free(u);
+		return NULL;
+	}
+	r[len] = '\0';
+	*outlen = len;
+	return r;
+}
+
+char *
+unicode_unique_key(const char *s, size_t n, size_t *outlen)
+{
+	uint8_t	*u;
+	size_t	 len;
+
+	if (u8_check((const uint8_t *)s, n) != NULL)
+		return copy_raw(s, n, outlen);
+	if ((u = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFC, NULL, &len)) == NULL)
+		return NULL;
+	return nul_terminate(u, len, outlen);
+}
+
+char *
+unicode_search_key(const char *s, size_t n, size_t *outlen)
+{
+	uint8_t	*d, *u;
+	size_t	 len, i = 0, k = 0;
+	ucs4_t	 c;
+	int	 step;
+
+	if (u8_check((const uint8_t *)s, n) != NULL)
+		return copy_raw(s, n, outlen);
+	if ((d = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFKD, NULL, &len)) == NULL)
+		return NULL;
+	while (i < len) {
+		step = u8_mbtouc(&c, d + i, len - i);
+		if (!uc_is_general_category(c, UC_NON_SPACING_MARK) && !uc_is_general_category(c, UC_ENCLOSING_MARK)) {
+			memmove(d + k, d + i, (size_t)step);
+			k += (size_t)step;
+		}
+		i += (size_t)step;
+	}
+	u = u8_normalize(UNINORM_NFC, d, k, NULL, &len);
+	free(d);
+	if (u == NULL)
+		return NULL;
+	return nul_terminate(u, len, outlen);
+}
+
+/* The two keys in the arena; NULL when out of memory. */
+static char *
+key_in_arena(struct arena *a, char *(*key)(const char *, size_t, size_t *), const char *s, size_t n)
+{
+	size_t	 len;
+	char	*m = key(s, n, &len), *r;
+
+	if (m == NULL)
+		return NULL;
+	if ((r = arena_alloc(a, len + 1)) != NULL)
+		memcpy(r, m, len + 1);
+	free(m);
+	return r;
+}
+
 char *
 utf8_fold(struct arena *a, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char	*out, *o;
-	size_t	 i = 0, k;
-	uint32_t cp;
+	return key_in_arena(a, unicode_unique_key, s, n);
+}
 
-	/* Folding never makes a code point's encoding more than one byte longer... except a handful; allow 2x. */
-	if (n > SIZE_MAX / 2 - 1 || (out = arena_alloc(a, n * 2 + 1)) == NULL)
-		return NULL;
-	o = out;
-	while (i < n) {
-		if ((k = utf8_decode(p + i, n - i, &cp)) == 0) {
-			*o++ = s[i++];
-			continue;
-		}
-		o += utf8_encode(fold_cp(cp), o);
-		i += k;
-	}
-	*o = '\0';
-	return out;
+char *
+utf8_search_key(struct arena *a, const char *s, size_t n)
+{
+	return key_in_arena(a, unicode_search_key, s, n);
 }
 
 int64_t

@@ -9,9 +9,9 @@ out=${1:-${FUZZ_BUILD:-$top/build-fuzz}}
 CC=${CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CFLAGS="-std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $SAN ${EXTRA_CFLAGS:-}"
-PKGS="json-c sqlite3 libsodium libxcrypt"
+PKGS="json-c sqlite3 libsodium libxcrypt libidn2"
 DEPS_CFLAGS=$(pkg-config --cflags $PKGS)
-DEPS_LIBS=$(pkg-config --libs $PKGS)
+DEPS_LIBS="$(pkg-config --libs $PKGS) -lunistring"
 
 mkdir -p "$out/obj"
 objs=""

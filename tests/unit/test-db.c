@@ -67,6 +67,127 @@ create(struct arena *a, const char *name, const char *email, unsigned roles, str
 	return db_commit();
 }
 
+static void
+exec(const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db_handle(), sql, NULL, NULL, &msg) != SQLITE_OK)
+		printf("# %s: %s\n", sql, msg != NULL ? msg : "?");
+	sqlite3_free(msg);
+}
+
+static long long
+count(const char *sql)
+{
+	sqlite3_stmt	*st;
+	long long	 n = -1;
+
+	if (sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * Turns a fresh database back into schema version 4 (keys made by the old per-code-point lower-casing, no
+ * search keys, the trigram index over the unique keys), with the rows given, so that reopening runs migration 5.
+ */
+static int
+make_v4(const char *path, const char *rows)
+{
+	unlink(path);
+	if (db_open(path, 1) != 0)
+		return -1;
+	exec("DROP TRIGGER users_fts_insert; DROP TRIGGER users_fts_delete; DROP TRIGGER users_fts_update;"
+	    "DROP TABLE users_fts;"
+	    "ALTER TABLE users DROP COLUMN username_skey; ALTER TABLE users DROP COLUMN email_skey;"
+	    "CREATE VIRTUAL TABLE users_fts USING fts5(username_key, email_key, content='users',"
+	    "  content_rowid='uid', tokenize='trigram');"
+	    "CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN"
+	    "  INSERT INTO users_fts (rowid, username_key, email_key) VALUES (new.uid, new.username_key, new.email_key);"
+	    " END;"
+	    "CREATE TRIGGER users_fts_delete AFTER DELETE ON users BEGIN SELECT 1; END;"
+	    "CREATE TRIGGER users_fts_update AFTER UPDATE OF username_key, email_key ON users BEGIN SELECT 1; END;");
+	exec(rows);
+	exec("PRAGMA user_version = 4");
+	db_close();
+	return 0;
+}
+
+#define V4_ROW(id, name, email) "INSERT INTO users (id, username, username_key, email, email_key, status," \
+	" created_at, updated_at) VALUES ('" id "', '" name "', lower('" name "'), " email ", lower(" email "), 'active', 1, 1);"
+
+static int
+each_user(void *ctx, const struct user *u)
+{
+	(void)ctx;
+	(void)u;
+	return 0;
+}
+
+/* PRAGMA user_version of the file, read without gatehouse's migrations. */
+static int
+version_of(const char *path)
+{
+	sqlite3		*h = NULL;
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return v;
+}
+
+/* Migration 5 re-keys existing rows with the library, fills the search keys, and refuses clashes. */
+static void
+test_migration_5(const char *dir, struct arena *a)
+{
+	char			 path[256];
+	struct user_filter	 f;
+	long long		 total = -1;
+
+	snprintf(path, sizeof(path), "%s/v4.db", dir);
+	CHECK(make_v4(path,
+	    V4_ROW("00000000-0000-7000-8000-000000000001", "Zo\xc3\xab M\xc3\xbcller", "'Zoe@Example.com'")
+	    V4_ROW("00000000-0000-7000-8000-000000000002", "Stra\xc3\x9f" "e", "NULL")
+	    V4_ROW("00000000-0000-7000-8000-000000000003", "Ju\xcc\x88rgen", "'ju\xcc\x88rgen@example.com'")) == 0,
+	    "a version 4 database with three users");
+	CHECK(db_open(path, 0) == 0 && db_schema_version() == db_schema_latest(), "it migrates");
+	CHECK(count("SELECT count(*) FROM users WHERE username_key = 'strasse'") == 1,
+	    "the unique keys are re-made with full case folding");
+	CHECK(count("SELECT count(*) FROM users WHERE username_key = 'j\xc3\xbcrgen'"
+	    " AND email_key = 'j\xc3\xbcrgen@example.com'") == 1, "... and NFC");
+	CHECK(count("SELECT count(*) FROM users WHERE username_skey = 'zoe muller' AND email_skey = 'zoe@example.com'")
+	    == 1, "the search keys are filled");
+	memset(&f, 0, sizeof(f));
+	f.limit = 10;
+	f.search = "MULLER";
+	CHECK(db_user_list(a, &f, each_user, NULL, &total) == DB_OK && total == 1,
+	    "the rebuilt trigram index finds an existing row without its accents");
+	f.search = "j\xc3\xbcr";
+	CHECK(db_user_list(a, &f, each_user, NULL, &total) == DB_OK && total == 1,
+	    "a decomposed row is found by a precomposed term");
+	db_close();
+
+	CHECK(make_v4(path,
+	    V4_ROW("00000000-0000-7000-8000-000000000001", "J\xc3\xbcrgen", "NULL")
+	    V4_ROW("00000000-0000-7000-8000-000000000002", "ju\xcc\x88rgen", "NULL")) == 0,
+	    "a version 4 database whose names clash under NFC");
+	CHECK(db_open(path, 0) == -1, "migration 5 refuses usernames that would clash");
+	CHECK(version_of(path) == 4, "... and leaves the database at version 4");
+	CHECK(make_v4(path,
+	    V4_ROW("00000000-0000-7000-8000-000000000003", "a", "'stra\xc3\x9f" "e@example.com'")
+	    V4_ROW("00000000-0000-7000-8000-000000000004", "b", "'STRASSE@example.com'")) == 0,
+	    "a version 4 database whose emails clash under case folding");
+	CHECK(db_open(path, 0) == -1 && version_of(path) == 4, "migration 5 refuses emails that would clash");
+}
+
 int
 main(void)
 {
@@ -89,7 +210,8 @@ main(void)
 	CHECK(db_open(path, 0) == -1, "opening a missing database without create fails");
 	CHECK(db_open(path, 1) == 0, "init creates the database");
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the database file is 0600");
-	CHECK(db_schema_version() == 4, "migrations bring the schema to version 4");
+	CHECK(db_schema_version() == db_schema_latest() && db_schema_latest() >= 5,
+	    "migrations bring the schema to the latest version (%d)", db_schema_latest());
 
 	CHECK(create(&a, "Alice", "Alice@example.com", ROLE_BIT(ROLE_ADMIN), &u) == DB_OK, "insert a user");
 	CHECK(strlen(u.id) == 36 && u.id[14] == '7', "new ids are UUIDv7");
@@ -171,10 +293,11 @@ main(void)
 	}
 	db_close();
 
-	CHECK(db_open(path, 0) == 0 && db_schema_version() == 4, "reopening keeps the schema version");
+	CHECK(db_open(path, 0) == 0 && db_schema_version() == db_schema_latest(), "reopening keeps the schema version");
 	CHECK(db_count_users(&n) == DB_OK && n == 2, "data survives reopening");
 	db_close();
 
+	test_migration_5(dir, &a);
 	arena_free(&a);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	if (system(path) != 0)

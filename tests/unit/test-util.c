@@ -89,6 +89,35 @@ main(void)
 	CHECK(utf8_check("\xf4\x90\x80\x80", 4, &bad) == -1, "above U+10FFFF refused");
 	CHECK(utf8_len("a\xf0\x9f\x98\x80", 5) == 2, "code points are counted");
 	CHECK_STR(utf8_fold(&a, "\xc3\x84" "Bc" "\xce\xa3", 6), "\xc3\xa4" "bc\xcf\x83", "folding lowers Latin and Greek");
+	{
+		/* Unique keys (case folding + NFC) and search keys (NFKD, folding, marks dropped, NFC), by
+		   libunistring. The expected keys follow the Unicode 14 data (CaseFolding.txt, the decompositions). */
+		static const struct { const char *in, *unique, *search; } keys[] = {
+			{ "J\xc3\xbcrgen", "j\xc3\xbcrgen", "jurgen" },		/* precomposed ü */
+			{ "Ju\xcc\x88rgen", "j\xc3\xbcrgen", "jurgen" },		/* u + U+0308: same keys */
+			{ "JU\xcc\x88RGEN", "j\xc3\xbcrgen", "jurgen" },
+			{ "Stra\xc3\x9f" "e", "strasse", "strasse" },		/* ß folds to ss */
+			{ "STRASSE", "strasse", "strasse" },
+			{ "caf\xc3\xa9" "1", "caf\xc3\xa9" "1", "cafe1" },
+			{ "Zo\xc3\xab M\xc3\xbcller", "zo\xc3\xab m\xc3\xbcller", "zoe muller" },
+			{ "Jos\xc3\xa9" "77", "jos\xc3\xa9" "77", "jose77" },
+			{ "\xef\xac\x81" "le", "fi" "le", "file" },		/* U+FB01 ligature: folded to fi */
+			{ "\xe2\x84\xab", "\xc3\xa5", "a" },			/* U+212B ANGSTROM SIGN */
+			{ "\xef\xbc\xa1" "b", "\xef\xbd\x81" "b", "ab" },	/* fullwidth A: NFKD in search only */
+			{ "\xe1\xbe\x88", "\xe1\xbc\x80\xce\xb9", "\xce\xb1\xce\xb9" },	/* U+1F88 Greek with ypogegrammeni */
+			{ "\xed\x95\x9c\xea\xb5\xad", "\xed\x95\x9c\xea\xb5\xad", "\xed\x95\x9c\xea\xb5\xad" },	/* Hangul recomposes */
+			{ "\xe2\x93\x90", "\xe2\x93\x90", "a" },		/* circled a (So): NFKD to a */
+			{ "a\xe2\x83\x9d", "a\xe2\x83\x9d", "a" },		/* enclosing circle (Me) dropped */
+			{ "\xd8\xa7\xd9\x8e", "\xd8\xa7\xd9\x8e", "\xd8\xa7" },	/* Arabic fatha (Mn) dropped */
+			{ "\xff\xfe", "\xff\xfe", "\xff\xfe" },			/* not UTF-8: copied as is */
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			CHECK_STR(utf8_fold(&a, keys[k].in, strlen(keys[k].in)), keys[k].unique, "unique key %zu", k);
+			CHECK_STR(utf8_search_key(&a, keys[k].in, strlen(keys[k].in)), keys[k].search, "search key %zu", k);
+		}
+	}
 
 	snprintf(s, sizeof(s), "%s", "a%20b+c%zz%4");
 	pct_decode(s, strlen(s), 1);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# Unicode by library (issue 14, section 1): accent-insensitive search as the reference's HEAD (lower + unaccent
+# on both sides), unique keys made by libunistring (case folding + NFC), emails stored NFC.
+
+load helpers
+
+setup_file() {
+	start_instance
+	# Names and emails spelt with precomposed and decomposed accents (printf turns \u escapes into UTF-8).
+	for spec in "café1|" "jose77|" "$(printf 'Zo\u00eb M\u00fcller')|" "$(printf 'Mu\u0308ller2')|" \
+		"plainuser|$(printf 'r\u00e9sum\u00e9@example.com')" "ascii-only|stefan@example.org"; do
+		name=${spec%%|*} email=${spec#*|}
+		as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+			--data "$(jq -nc --arg u "$name" --arg e "$email" \
+				'{username:$u,password:"longenough1"} + (if $e == "" then {} else {email:$e} end)')"
+		[ "$code" = 201 ] || { echo "seed $name: $code $body" >&2; return 1; }
+	done
+}
+teardown_file() { stop_instance; }
+
+# search TERM: prints the sorted usernames the list finds (URL-encoded by curl).
+search() {
+	as_admin GET /admin/users/ -G --data-urlencode "search=$1" --data-urlencode limit=200
+	[ "$code" = 200 ] || { echo "search $1: $code $body" >&2; return 1; }
+	jq -r '[.users[].username] | sort | join(",")' <<<"$body"
+}
+
+@test "search is accent- and case-insensitive on both sides, through the trigram index and the short scan" {
+	# term | usernames expected (sorted, comma-joined). Three characters or more use the index; fewer scan.
+	local cases=(
+		"cafe|café1"
+		"CAFÉ|café1"
+		"$(printf 'cafe\u0301')|café1"
+		"josé77|jose77"
+		"JOSE|jose77"
+		"muller|$(printf 'Mu\u0308ller2'),$(printf 'Zo\u00eb M\u00fcller')"
+		"$(printf 'M\u00dcLLER')|$(printf 'Mu\u0308ller2'),$(printf 'Zo\u00eb M\u00fcller')"
+		"zoe m|$(printf 'Zo\u00eb M\u00fcller')"
+		"ZOË|$(printf 'Zo\u00eb M\u00fcller')"
+		"resume|plainuser"
+		"RÉSUMÉ@|plainuser"
+		"fé|café1"
+		"oe|$(printf 'Zo\u00eb M\u00fcller')"
+		"ül|$(printf 'Mu\u0308ller2'),$(printf 'Zo\u00eb M\u00fcller')"
+		"stefan|ascii-only"
+		"stéfan|ascii-only"
+		"nobody|"
+	)
+	local failed=0 c term want got
+	for c in "${cases[@]}"; do
+		term=${c%%|*} want=${c#*|}
+		got=$(search "$term")
+		if [ "$got" != "$want" ]; then
+			echo "search=$term: want [$want], got [$got]" >&2
+			failed=1
+		fi
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "the search keys are stored and indexed: the trigram index answers, no scan of users" {
+	run db "SELECT username_skey FROM users WHERE username = '$(printf 'Zo\u00eb M\u00fcller')'"
+	[ "$status" -eq 0 ]
+	[ "$output" = "zoe muller" ]
+	run db "SELECT count(*) FROM users_fts WHERE users_fts MATCH '\"muller\"'"
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+}
+
+@test "usernames that differ only by composition or case are one account: 409" {
+	# precomposed ü / u + U+0308 / capitals, each against the names seeded above
+	local cases=(
+		"$(printf 'Zo\u00eb M\u00fcller')"
+		"$(printf 'Zoe\u0308 Mu\u0308ller')"
+		"$(printf 'ZO\u00cb M\u00dcLLER')"
+		"$(printf 'M\u00fcller2')"
+		"$(printf 'CAF\u00c9')1"
+		"$(printf 'cafe\u0301')1"
+	)
+	local failed=0 name
+	for name in "${cases[@]}"; do
+		as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+			--data "$(jq -nc --arg u "$name" '{username:$u,password:"longenough1"}')"
+		if [ "$code" != 409 ] || [ "$(jq -r .detail <<<"$body")" != "Username already taken" ]; then
+			echo "$name: $code $body" >&2
+			failed=1
+		fi
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "login finds the account whichever composition the name is typed in" {
+	token=$(login_token "$(printf 'Zoe\u0308 MU\u0308LLER')" longenough1)
+	[ -n "$token" ] && [ "$token" != null ]
+	req GET /auth/me/ -H "Authorization: Bearer $token"
+	expect 200
+	[ "$(jq -r .username <<<"$body")" = "$(printf 'Zo\u00eb M\u00fcller')" ]
+}
