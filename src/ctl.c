@@ -4,6 +4,8 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +21,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: gatehousectl [-c file] init\n"
-	    "       gatehousectl [-c file] create-admin [-e email] [-f file | -s] username\n"
+	    "usage: gatehousectl [-c file] init [-o user[:group]]\n"
+	    "       gatehousectl [-c file] create-admin [-o user[:group]] [-e email] [-f file | -s] username\n"
 	    "       gatehousectl [-c file] verify-audit\n"
 	    "       gatehousectl -h | -V\n"
 	    "\n"
@@ -31,6 +33,8 @@ usage(FILE *f)
 	    "\n"
 	    "  -c, --config FILE    configuration file (default: $GATEHOUSE_CONFIG or %s)\n"
 	    "  -e, --email EMAIL    the admin's email address\n"
+	    "  -o, --owner USER[:GROUP]   give the database, its -wal/-shm and the log file to the service\n"
+	    "                       user and run as that user (init, create-admin; as root)\n"
 	    "  -f, --password-file FILE   read the password from the first line of FILE\n"
 	    "  -s, --password-stdin       read the password from the first line of standard input\n"
 	    "  -h, --help           show this help\n"
@@ -51,6 +55,55 @@ read_line(FILE *f, char *buf, size_t sz)
 		return -1;	/* longer than any valid password: refuse rather than cut */
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * --owner USER[:GROUP]: the files the service opens (the database and its -wal and -shm, the log) are given to
+ * the service user, and the command then runs as that user, so whatever it creates is the user's too and every
+ * check is made with the user's rights. Only root can give files away; anyone may name themself.
+ */
+static int
+take_owner(const char *spec)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	struct priv	 p;
+	char		 path[1100];
+	size_t		 i;
+	int		 fd;
+
+	if (spec == NULL)
+		return 0;
+	if (priv_resolve_spec(spec, &p) == -1)
+		return -1;
+	if (p.uid == (uid_t)-1)
+		return -1;
+	if (p.gid == (gid_t)-1)
+		p.gid = getegid();
+	if (geteuid() != 0 && geteuid() != p.uid) {
+		fprintf(stderr, "gatehousectl: only root can give files to uid %ld; running as %s\n", (long)p.uid,
+		    priv_who());
+		return -1;
+	}
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", cfg.database, suffixes[i]);
+		if (geteuid() == 0 && priv_chown(path, &p, 0) == -1)
+			return -1;
+	}
+	if (cfg.log_file[0] != '\0' && strcmp(cfg.log_file, "-") != 0 && geteuid() == 0 &&
+	    priv_chown(cfg.log_file, &p, 0) == -1)
+		return -1;
+	if (priv_drop(&p) == -1)
+		return -1;
+	/* The log file is created by the service user, so that it can reopen it after rotation. */
+	if (cfg.log_file[0] != '\0' && strcmp(cfg.log_file, "-") != 0) {
+		if ((fd = open(cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640)) == -1) {
+			fprintf(stderr, "gatehousectl: cannot open log file %s as %s: %s\n", cfg.log_file, priv_who(),
+			    strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
 	return 0;
 }
 
@@ -184,19 +237,21 @@ main(int argc, char *argv[])
 		{ "email", required_argument, NULL, 'e' },
 		{ "password-file", required_argument, NULL, 'f' },
 		{ "password-stdin", no_argument, NULL, 's' },
+		{ "owner", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*conf = NULL, *email = NULL, *pwfile = NULL, *cmd;
+	const char	*conf = NULL, *email = NULL, *pwfile = NULL, *owner = NULL, *cmd;
 	int		 ch, pwstdin = 0;
 
-	while ((ch = getopt_long(argc, argv, "+c:e:f:shV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:e:f:so:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'e': email = optarg; break;
 		case 'f': pwfile = optarg; break;
 		case 's': pwstdin = 1; break;
+		case 'o': owner = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("gatehousectl %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -208,12 +263,13 @@ main(int argc, char *argv[])
 	}
 	cmd = argv[optind++];
 	/* Options may also follow the command. */
-	while ((ch = getopt_long(argc, argv, "c:e:f:s", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:e:f:so:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'e': email = optarg; break;
 		case 'f': pwfile = optarg; break;
 		case 's': pwstdin = 1; break;
+		case 'o': owner = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -225,6 +281,13 @@ main(int argc, char *argv[])
 	if (config_load(&cfg, conf != NULL ? conf : config_default_path(), conf != NULL) == -1)
 		return 1;
 	log_open(NULL, LOG_WARN, "gatehousectl");
+	prog_name = "gatehousectl";
+	if (owner != NULL && strcmp(cmd, "init") != 0 && strcmp(cmd, "create-admin") != 0) {
+		fprintf(stderr, "gatehousectl: --owner goes with init and create-admin\n");
+		return 2;
+	}
+	if (take_owner(owner) == -1)
+		return 1;
 	if (strcmp(cmd, "init") == 0 && optind == argc)
 		return cmd_init();
 	if (strcmp(cmd, "verify-audit") == 0 && optind == argc)

@@ -660,6 +660,35 @@ fail:
 	return -1;
 }
 
+/*
+ * SQLite says only "unable to open database file": find out first, as the account we run as, whether the file
+ * opens for reading and writing and whether its folder takes the -wal and -shm files, and say which failed.
+ */
+static int
+db_access(const char *path)
+{
+	char		 dir[1024];
+	const char	*slash = strrchr(path, '/');
+	int		 fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+	if (fd == -1 && (errno == EACCES || errno == EPERM || errno == EROFS) &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) != -1)
+		log_warn("database %s is read-only for %s: writes will be refused", path, priv_who());
+	if (fd == -1) {
+		log_err("cannot open database %s as %s: %s", path, priv_who(), strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK) == -1)
+		log_warn("cannot write in %s, the folder of database %s, as %s: %s; SQLite needs to create the "
+		    "-wal and -shm files there", dir, path, priv_who(), strerror(errno));
+	return 0;
+}
+
 int
 db_open(const char *path, int create)
 {
@@ -669,7 +698,7 @@ db_open(const char *path, int create)
 		/* Create the file 0600 ourselves: it holds password hashes and token digests. */
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd == -1) {
-			log_err("cannot create database %s: %s", path, strerror(errno));
+			log_err("cannot create database %s as %s: %s", path, priv_who(), strerror(errno));
 			return -1;
 		}
 		close(fd);
@@ -677,6 +706,8 @@ db_open(const char *path, int create)
 		log_err("database %s does not exist; create it with: gatehousectl init", path);
 		return -1;
 	}
+	if (db_access(path) == -1)
+		return -1;
 	if (path != db_path)
 		snprintf(db_path, sizeof(db_path), "%s", path);
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {

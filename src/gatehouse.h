@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct json_object;
 struct sqlite3;
@@ -49,13 +50,38 @@ const char	*http_reason(int status);
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-void	 log_open(const char *path, enum log_level, const char *progname);
+/* Opens path (NULL, "" or "-": standard error) for appending, 0640; 0, or -1 with the reason on standard error
+   (path, uid and its name, strerror), logging to standard error meanwhile. */
+int	 log_open(const char *path, enum log_level, const char *progname);
+/* Reopens the log file after rotation (SIGHUP): async-signal-safe (open, dup2, close); 0 or an errno value,
+   and the old file is kept on failure. */
+int	 log_reopen(void);
+/* While on, messages also go to standard error when it is not the log file itself (start-up checks). */
+void	 log_tee(int on);
 void	 log_msg(enum log_level, const char *fmt, ...) __attribute__((format(__printf__, 2, 3)));
 void	 log_set_request(const char *request_id);
 #define	 log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
 #define	 log_warn(...)	log_msg(LOG_WARN, __VA_ARGS__)
 #define	 log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
 #define	 log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* priv.c: the account we run as; leaving root as spawn-fcgi does (-u/-g after the socket is open). */
+
+struct priv {
+	uid_t	 uid;		/* (uid_t)-1: unchanged */
+	gid_t	 gid;		/* (gid_t)-1: unchanged; else the group, or the user's primary group */
+	char	 name[64];	/* the user's name, for initgroups; empty when given as a bare number */
+};
+
+extern const char *prog_name;	/* "gatehouse" or "gatehousectl", for messages on standard error */
+
+const char *priv_who(void);	/* "uid 33 (www-data)": the effective uid, for error messages (static buffer) */
+int	 priv_resolve(const char *user, const char *group, struct priv *);	/* names or numbers; 0 or -1 */
+int	 priv_resolve_spec(const char *user_colon_group, struct priv *);	/* USER[:GROUP] */
+/* setgroups/initgroups, setgid, setuid, then proves root cannot be regained; 0 or -1 with the reason. */
+int	 priv_drop(const struct priv *);
+int	 priv_chown(const char *path, const struct priv *, int must_exist);	/* 0 or -1 with the reason */
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* arena.c: per-request bump allocator with a hard cap; buf: growable output buffers that live per process. */
@@ -536,6 +562,10 @@ struct req {
 	struct value	 q[SCHEMA_MAX_FIELDS];	/* the validated query */
 	char		 id[37];		/* the validated path id */
 	struct verrs	 verrs;
+	/* The last security event of the request (a failed login, a revocation), for its warning line. */
+	const char	*event;			/* the audit action */
+	const char	*event_name;		/* the user's name as typed or stored (arena) */
+	const char	*event_detail;		/* the reason, or the user id */
 };
 
 typedef enum err (*handler_fn)(struct req *, struct reply *);
@@ -591,6 +621,7 @@ struct cgi_env {
 	const char	*require_role;		/* GATEHOUSE_REQUIRE_ROLE (authorizer role) */
 	const char	*require_cap;		/* GATEHOUSE_REQUIRE_CAP (authorizer role) */
 	const char	*signin_url;		/* GATEHOUSE_SIGNIN_URL (authorizer role) */
+	const char	*request_id;	/* REQUEST_ID, set by the web server (nginx: $request_id), never by a client */
 };
 
 void	 request_route_path(struct req *, const struct cgi_env *);
@@ -610,8 +641,20 @@ struct app {
 	struct buf	 out;
 };
 
-int	 loop_run(void);		/* serves until SIGTERM or, as CGI, one request */
-int	 serve_prefork(const char *listen, int workers);
+/* Serves until SIGTERM or, as CGI, one request; closes the database on the way out (the WAL checkpointed). */
+int	 loop_run(void);
+
+struct sock_opts {
+	const char	*path;		/* a path, or host:port */
+	struct priv	 owner;		/* -U/-G for a path; -1: unchanged */
+	mode_t		 mode;		/* -M for a path */
+};
+
+/* Opens the FastCGI listening socket on fd 0, owner and mode set; 0, or -1 with the reason on standard error. */
+int	 serve_listen(const struct sock_opts *);
+/* The master: forks workers on the socket at fd 0, replaces dead ones, forwards SIGHUP, stops on SIGTERM.
+   what names the socket in log lines. */
+int	 serve_prefork(const char *what, int workers);
 
 enum { BODY_OK, BODY_TOO_LARGE, BODY_SHORT, BODY_BAD_LENGTH };
 

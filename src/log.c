@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,22 +23,63 @@ static char		 log_rid[37];
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
-void
+static char		 log_path[1024];	/* the file, for log_reopen; empty: standard error */
+static int		 log_to_stderr_too;
+
+int
 log_open(const char *path, enum log_level level, const char *progname)
 {
 	log_max = level;
 	if (progname != NULL)
 		log_prog = progname;
 	if (path != NULL && path[0] != '\0' && strcmp(path, "-") != 0) {
-		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
 		if (fd == -1) {
-			log_warn("cannot open log file %s: %s; logging to standard error", path, strerror(errno));
-			return;
+			int e = errno;
+			dprintf(2, "%s: cannot open log file %s as %s: %s\n", log_prog, path, priv_who(), strerror(e));
+			return -1;
 		}
 		if (log_fd > 2)
 			close(log_fd);
 		log_fd = fd;
+		snprintf(log_path, sizeof(log_path), "%s", path);
 	}
+	return 0;
+}
+
+int
+log_reopen(void)
+{
+	int fd, e;
+
+	if (log_path[0] == '\0' || log_fd <= 2)
+		return 0;
+	e = errno;
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd == -1) {
+		int why = errno;
+		errno = e;
+		return why;
+	}
+	/* dup2 swaps the file under log_fd atomically: a write in progress goes to one file or the other. */
+	if (fd != log_fd) {
+		dup2(fd, log_fd);
+		close(fd);
+		(void)fcntl(log_fd, F_SETFD, FD_CLOEXEC);
+	}
+	errno = e;
+	return 0;
+}
+
+void
+log_tee(int on)
+{
+	struct stat a, b;
+
+	log_to_stderr_too = 0;
+	if (on && log_fd != 2 && fstat(2, &a) == 0 && fstat(log_fd, &b) == 0 &&
+	    (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+		log_to_stderr_too = 1;
 }
 
 void
@@ -87,4 +129,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	line[n++] = '\n';
 	while (write(log_fd, line, n) == -1 && errno == EINTR)
 		;
+	if (log_to_stderr_too)
+		while (write(2, line, n) == -1 && errno == EINTR)
+			;
 }

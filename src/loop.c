@@ -11,8 +11,10 @@
 #endif
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -26,16 +28,38 @@
 #define DRAIN_MAX	(16L * 1024 * 1024)	/* bytes of an oversized body read and dropped at most */
 #define SHUTDOWN_GRACE	30			/* seconds a worker may take to finish on SIGTERM */
 
-static volatile sig_atomic_t in_request;
 static volatile sig_atomic_t term_pending;
+static volatile sig_atomic_t hup_errno;		/* errno of a failed log reopen, reported after the request */
 
+/*
+ * SIGTERM is blocked while a request is served, so this runs only between requests or in accept. It asks
+ * libfcgi to stop accepting; accept, interrupted (no SA_RESTART), then returns and loop_run closes the database.
+ * The alarm covers the instant between libfcgi's check of that flag and its call to accept.
+ */
 static void
 on_term(int sig)
 {
 	(void)sig;
-	if (!in_request)
-		_exit(0);	/* idle in accept: nothing in flight */
 	term_pending = 1;
+	FCGX_ShutdownPending();
+	alarm(1);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;	/* only interrupts accept */
+}
+
+/* logrotate: reopen the log file now, async-signal-safely; a failure is logged after the next request. */
+static void
+on_hup(int sig)
+{
+	int e = log_reopen();
+
+	(void)sig;
+	if (e != 0)
+		hup_errno = e;
 }
 
 static const char *
@@ -93,25 +117,29 @@ loop_run(void)
 
 	sigset_t		 term;
 
-	/* SA_RESTART: a signal never cuts a read short. SIGTERM is blocked while a request is served, so it is
-	   only ever delivered between requests, where the handler exits at once. */
+	/* SIGTERM and SIGALRM without SA_RESTART, so that they interrupt accept; both are blocked while a request
+	   is served, so they never cut a read short. SIGHUP restarts what it interrupts. */
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGALRM);
 
 	arena_init(&app.arena, (size_t)cfg.body_limit * 8 + 1024 * 1024);
 	db_ok = db_open(cfg.database, 0) == 0;
 
-	while (FCGI_Accept() >= 0) {
+	while (!term_pending && FCGI_Accept() >= 0) {
 		struct cgi_env env;
 
 		sigprocmask(SIG_BLOCK, &term, NULL);
-		in_request = 1;
 		if (!db_ok)
 			db_ok = db_open(cfg.database, 0) == 0;
 		env.method = env_copy(&app.arena, "REQUEST_METHOD");
@@ -139,6 +167,7 @@ loop_run(void)
 		env.require_role = env_copy(&app.arena, "GATEHOUSE_REQUIRE_ROLE");
 		env.require_cap = env_copy(&app.arena, "GATEHOUSE_REQUIRE_CAP");
 		env.signin_url = env_copy(&app.arena, "GATEHOUSE_SIGNIN_URL");
+		env.request_id = env_copy(&app.arena, "REQUEST_ID");
 
 		state = read_body(env.content_length, &body);
 		if (!db_ok) {
@@ -157,11 +186,14 @@ loop_run(void)
 		if (db_ok && db_ensure_idle() == -1)
 			db_ok = 0;	/* reopened at the next request */
 		FCGI_Finish();
-		in_request = 0;
-		if (term_pending)
-			break;
+		if (hup_errno != 0) {
+			log_err("cannot reopen log file %s as %s: %s; still writing to the old one", cfg.log_file,
+			    priv_who(), strerror(hup_errno));
+			hup_errno = 0;
+		}
 		sigprocmask(SIG_UNBLOCK, &term, NULL);
 	}
+	alarm(0);
 	buf_free(&body);
 	buf_free(&app.out);
 	arena_free(&app.arena);
@@ -173,8 +205,11 @@ loop_run(void)
 /* Pre-forked workers on our own socket. */
 
 static volatile sig_atomic_t master_term;
+static volatile sig_atomic_t master_hup;
 static sigset_t		 worker_mask;	/* the signal mask a worker starts with */
 static volatile sig_atomic_t child_exited;
+static char		 listen_path[1024];	/* the socket file serve_listen made, removed at the end */
+static pid_t		 master_pid;
 
 static void
 on_master_term(int sig)
@@ -184,10 +219,57 @@ on_master_term(int sig)
 }
 
 static void
+on_master_hup(int sig)
+{
+	(void)sig;
+	master_hup = 1;
+}
+
+static void
 on_child(int sig)
 {
 	(void)sig;
 	child_exited = 1;
+}
+
+int
+serve_listen(const struct sock_opts *so)
+{
+	struct stat	 st;
+	int		 fd, is_path = so->path[0] == '/' || so->path[0] == '.';
+
+	if (is_path) {
+		/* A socket left by a previous run is replaced; any other file is not ours to remove. */
+		if (lstat(so->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "gatehouse: %s exists and is not a socket; not replacing it\n", so->path);
+			return -1;
+		}
+		unlink(so->path);
+	}
+	if ((fd = FCGX_OpenSocket(so->path, 1024)) < 0) {
+		fprintf(stderr, "gatehouse: cannot listen on %s as %s: %s\n", so->path, priv_who(),
+		    errno != 0 ? strerror(errno) : "invalid address");
+		return -1;
+	}
+	if (is_path) {
+		snprintf(listen_path, sizeof(listen_path), "%s", so->path);
+		if ((so->owner.uid != (uid_t)-1 || so->owner.gid != (gid_t)-1) &&
+		    chown(so->path, so->owner.uid, so->owner.gid) == -1) {
+			fprintf(stderr, "gatehouse: cannot set the owner of socket %s to uid %ld gid %ld as %s: %s\n",
+			    so->path, (long)so->owner.uid, (long)so->owner.gid, priv_who(), strerror(errno));
+			return -1;
+		}
+		if (chmod(so->path, so->mode) == -1) {
+			fprintf(stderr, "gatehouse: cannot set the mode of socket %s to %04o as %s: %s\n", so->path,
+			    (unsigned)so->mode, priv_who(), strerror(errno));
+			return -1;
+		}
+	}
+	if (fd != 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	return 0;
 }
 
 static pid_t
@@ -199,8 +281,13 @@ spawn_worker(void)
 		/* The master's handlers are not the worker's: a SIGTERM before loop_run installs its own just ends
 		   the worker, which is idle then. */
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGCHLD, SIG_DFL);
+		/* If the master dies, even by SIGKILL, the worker is told at once and stops as on SIGTERM. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master_pid)
+			_exit(0);
 		sigprocmask(SIG_SETMASK, &worker_mask, NULL);
 		_exit(loop_run());
 	}
@@ -210,35 +297,25 @@ spawn_worker(void)
 }
 
 int
-serve_prefork(const char *listen, int workers)
+serve_prefork(const char *what, int workers)
 {
 	struct sigaction	 sa;
 	pid_t			*pids;
 	sigset_t		 mask, old;
-	int			 fd, i, alive, status;
+	int			 i, alive, status, e;
 	time_t			 deadline;
-	int			 is_path = listen[0] == '/' || listen[0] == '.';
 
-	if (is_path)
-		unlink(listen);
-	if ((fd = FCGX_OpenSocket(listen, 1024)) < 0) {
-		log_err("cannot listen on %s: %s", listen, strerror(errno));
-		return 1;
-	}
-	if (is_path)
-		chmod(listen, 0660);
-	if (fd != 0) {
-		dup2(fd, 0);
-		close(fd);
-	}
 	if ((pids = calloc((size_t)workers, sizeof(*pids))) == NULL)
 		return 1;
+	master_pid = getpid();
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_master_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_master_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_child;
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -246,16 +323,27 @@ serve_prefork(const char *listen, int workers)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	worker_mask = old;
 
 	for (i = 0; i < workers; i++)
 		pids[i] = spawn_worker();
-	log_info("listening on %s with %d workers", listen, workers);
+	log_info("listening on %s with %d workers as %s", what, workers, priv_who());
 
 	while (!master_term) {
 		sigsuspend(&old);
+		if (master_hup) {
+			master_hup = 0;
+			if ((e = log_reopen()) != 0)
+				log_err("cannot reopen log file %s as %s: %s; still writing to the old one",
+				    cfg.log_file, priv_who(), strerror(e));
+			for (i = 0; i < workers; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGHUP);
+			log_info("reopened the log file (SIGHUP), in the master and %d workers", workers);
+		}
 		if (!child_exited)
 			continue;
 		child_exited = 0;
@@ -269,9 +357,10 @@ serve_prefork(const char *listen, int workers)
 			if (master_term)
 				break;
 			if (WIFSIGNALED(status))
-				log_err("worker %d killed by signal %d; restarting it", (int)pids[i], WTERMSIG(status));
+				log_err("worker %d killed by signal %d (%s); starting a new one", (int)pids[i],
+				    WTERMSIG(status), strsignal(WTERMSIG(status)));
 			else
-				log_warn("worker %d exited with status %d; restarting it", (int)pids[i],
+				log_warn("worker %d exited with status %d; starting a new one", (int)pids[i],
 				    WEXITSTATUS(status));
 			sleep(WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL ? 1 : 0);
 			pids[i] = spawn_worker();
@@ -281,7 +370,8 @@ serve_prefork(const char *listen, int workers)
 	for (i = 0; i < workers; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
-	/* Workers finish their request in flight; one that is still busy after SHUTDOWN_GRACE is killed. */
+	/* Workers finish their request in flight and close the database; one still busy after SHUTDOWN_GRACE is
+	   killed. */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	for (alive = 0, i = 0; i < workers; i++)
 		alive += pids[i] > 0;
@@ -302,8 +392,9 @@ serve_prefork(const char *listen, int workers)
 		}
 		usleep(20000);
 	}
-	if (is_path)
-		unlink(listen);
+	if (listen_path[0] != '\0' && unlink(listen_path) == -1 && errno != ENOENT)
+		log_debug("cannot remove socket %s as %s: %s", listen_path, priv_who(), strerror(errno));
+	log_info("stopped");
 	free(pids);
 	return 0;
 }

@@ -80,8 +80,11 @@ stop_gatehouse() {
 
 start_gatehouse() {
 	setsid "$GATEHOUSE_BIN/gatehouse" -c "$INST/gatehouse.conf" -l "$INST/gatehouse.sock" -p "$INST/gatehouse.pid" \
-		</dev/null >>"$INST/logs/gatehouse.log" 2>&1 3>&- &
-	for i in $(seq 100); do [ -S "$INST/gatehouse.sock" ] && break; sleep 0.05; done
+		$( [ "$(id -u)" -ne 0 ] || echo --allow-root) </dev/null >>"$INST/logs/gatehouse.log" 2>&1 3>&- &
+	local gh=$!
+	# The pid file appears once the start-up checks passed; a failed start ends the process.
+	for i in $(seq 200); do [ -s "$INST/gatehouse.pid" ] && break; kill -0 $gh 2>/dev/null || break; sleep 0.05; done
+	[ -s "$INST/gatehouse.pid" ]
 }
 
 # req METHOD PATH [curl args...]: sets $code, $body and the headers file.

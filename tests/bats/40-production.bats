@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# The production shape, as root sets it up on Debian: the files belong to www-data, gatehouse opens its socket as
+# root and then runs as www-data, nginx's workers run as www-data. Privileges, fail-fast start-up and signals.
+
+load helpers
+
+# start_prod: gatehouse as root dropping to www-data, with the socket www-data:www-data 0660.
+start_prod() {
+	setsid "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/gatehouse.conf" -u www-data -g www-data \
+		-U www-data -G www-data -M 0660 -l "$P/run/gatehouse.sock" -p "$P/run/gatehouse.pid" \
+		</dev/null >>"$P/start.err" 2>&1 3>&- &
+	local gh=$!
+	for i in $(seq 200); do [ -s "$P/run/gatehouse.pid" ] && break; kill -0 $gh 2>/dev/null || break; sleep 0.05; done
+	[ -s "$P/run/gatehouse.pid" ] || { cat "$P/start.err" >&2; return 1; }
+}
+
+stop_prod() {
+	local m
+	m=$(cat "$P/run/gatehouse.pid" 2>/dev/null) || return 0
+	kill -TERM "$m" 2>/dev/null
+	for i in $(seq 200); do kill -0 "$m" 2>/dev/null || break; sleep 0.05; done
+}
+
+master() { cat "$P/run/gatehouse.pid"; }
+prod_workers() { pgrep -P "$(master)" | sort; }
+
+setup_file() {
+	id www-data >/dev/null 2>&1 || skip "no www-data user"
+	[ "$(id -u)" -eq 0 ] || skip "needs root, as an operator sets it up"
+	P=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-prod.XXXXXX")
+	export P
+	chmod 0755 "$P"
+	mkdir -p "$P/etc" "$P/lib" "$P/log" "$P/run" "$P/tmp"
+	chown www-data:www-data "$P/lib" "$P/log" "$P/run"
+	cat >"$P/etc/gatehouse.conf" <<CONF
+database = $P/lib/gatehouse.db
+log_file = $P/log/gatehouse.log
+hash_cost = 1
+workers = 2
+CONF
+	chgrp www-data "$P/etc/gatehouse.conf"
+	chmod 0640 "$P/etc/gatehouse.conf"
+	"$GATEHOUSE_BIN/gatehousectl" -c "$P/etc/gatehouse.conf" init --owner www-data >"$P/init.out"
+	printf '%s\n' "$ADMIN_PASSWORD" |
+		"$GATEHOUSE_BIN/gatehousectl" -c "$P/etc/gatehouse.conf" create-admin --owner www-data -s admin >/dev/null
+	start_prod
+	PORT=$(free_port)
+	BASE="http://127.0.0.1:$PORT/api"
+	export PORT BASE
+	cat >"$P/nginx.conf" <<CONF
+user www-data www-data;
+worker_processes 1;
+pid $P/nginx.pid;
+error_log $P/log/nginx-error.log;
+events { worker_connections 64; }
+http {
+	access_log $P/log/access.log;
+	client_body_temp_path $P/tmp/body;
+	fastcgi_temp_path $P/tmp/fastcgi;
+	proxy_temp_path $P/tmp/proxy;
+	uwsgi_temp_path $P/tmp/uwsgi;
+	scgi_temp_path $P/tmp/scgi;
+	server {
+		listen 127.0.0.1:$PORT;
+		location /api/ {
+			fastcgi_split_path_info ^(/api)(/.*)\$;
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param SCRIPT_NAME \$fastcgi_script_name;
+			fastcgi_param PATH_INFO \$fastcgi_path_info;
+			fastcgi_pass unix:$P/run/gatehouse.sock;
+		}
+	}
+}
+CONF
+	nginx -p "$P" -c "$P/nginx.conf" -e "$P/log/nginx-error.log" </dev/null >/dev/null 2>&1 3>&-
+	for i in $(seq 100); do curl -s -o /dev/null "$BASE/auth/me" && break; sleep 0.05; done
+}
+
+teardown_file() {
+	[ -n "${P:-}" ] || return 0
+	stop_prod
+	[ -f "$P/nginx.pid" ] && kill "$(cat "$P/nginx.pid")" 2>/dev/null
+	rm -rf "$P"
+}
+
+@test "init --owner and create-admin --owner leave every file to www-data" {
+	grep -q "ready (schema version" "$P/init.out"
+	for f in "$P/lib/gatehouse.db" "$P/log/gatehouse.log"; do
+		[ "$(stat -c %U:%G "$f")" = www-data:www-data ]
+	done
+	[ "$(stat -c %a "$P/lib/gatehouse.db")" = 600 ]
+	# No file in the state folder is root's (a -wal or -shm left by create-admin would be).
+	[ -z "$(find "$P/lib" -user root)" ]
+}
+
+@test "the socket is www-data:www-data 0660 and every gatehouse process runs as www-data" {
+	[ "$(stat -c %U:%G:%a "$P/run/gatehouse.sock")" = www-data:www-data:660 ]
+	[ "$(ps -o user= -p "$(master)")" = www-data ]
+	[ "$(prod_workers | wc -l)" -eq 2 ]
+	for w in $(prod_workers); do [ "$(ps -o user= -p "$w")" = www-data ]; done
+	[ "$(stat -c %U "$P/run/gatehouse.pid")" = www-data ]
+}
+
+@test "requests through nginx workers running as www-data succeed" {
+	[ -n "$(pgrep -u www-data -f "nginx: worker process")" ]
+	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
+	[ -n "$ADMIN_TOKEN" ] && [ "$ADMIN_TOKEN" != null ]
+	id=$(create_user prod-user "prod-user-pass-1" viewer)
+	[ -n "$id" ]
+	req GET "/admin/users/$id" -H "Authorization: Bearer $ADMIN_TOKEN"
+	expect 200
+	[ -z "$(find "$P/lib" -user root)" ]
+}
+
+@test "as root without -u, gatehouse refuses to serve, unless told" {
+	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/gatehouse.conf" -l "$P/run/other.sock"
+	[ "$status" -eq 1 ]
+	[[ $output == *"refusing to serve as root"* ]]
+	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/gatehouse.conf" -u no-such-user-here -l "$P/run/other.sock"
+	[ "$status" -eq 1 ]
+	[[ $output == *"no such user: no-such-user-here"* ]]
+	rm -f "$P/run/other.sock"
+}
+
+@test "from a terminal, with no socket and no CGI request, gatehouse prints a hint and exits 2" {
+	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/gatehouse.conf" </dev/null
+	[ "$status" -eq 2 ]
+	[[ $output == *"no FastCGI socket on standard input and no CGI request"* ]]
+	[[ $output == *"-l ADDRESS"* ]]
+}
+
+@test "a database the service user cannot open stops the start, naming path, uid and reason" {
+	cp -p "$P/lib/gatehouse.db" "$P/lib/root.db"
+	chown root:root "$P/lib/root.db"
+	chmod 0600 "$P/lib/root.db"
+	sed "s|^database = .*|database = $P/lib/root.db|" "$P/etc/gatehouse.conf" >"$P/etc/root.conf"
+	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/root.conf" -u www-data -l "$P/run/other.sock" -p "$P/run/other.pid"
+	[ "$status" -eq 1 ]
+	[[ $output == *"cannot open database $P/lib/root.db as uid 33 (www-data): Permission denied"* ]]
+	[ ! -e "$P/run/other.pid" ]
+	# -t checks as the service user too.
+	run "$GATEHOUSE_BIN/gatehouse" -t -c "$P/etc/root.conf" -u www-data
+	[ "$status" -eq 1 ]
+	[[ $output == *"as uid 33 (www-data): Permission denied"* ]]
+	run "$GATEHOUSE_BIN/gatehouse" -t -c "$P/etc/gatehouse.conf" -u www-data
+	[ "$status" -eq 0 ]
+	[[ $output == *"usable as uid 33 (www-data)"* ]]
+	# A log file www-data cannot open stops it as well.
+	touch "$P/log/root.log"
+	chmod 0600 "$P/log/root.log"
+	sed "s|^log_file = .*|log_file = $P/log/root.log|" "$P/etc/gatehouse.conf" >"$P/etc/rootlog.conf"
+	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/rootlog.conf" -u www-data -l "$P/run/other.sock"
+	[ "$status" -eq 1 ]
+	[[ $output == *"cannot open log file $P/log/root.log as uid 33 (www-data): Permission denied"* ]]
+	rm -f "$P/lib/root.db" "$P/run/other.sock" "$P/log/root.log"
+}
+
+@test "SIGHUP reopens a rotated log in the master and every worker, and kills nothing" {
+	before="$(master) $(prod_workers)"
+	mv "$P/log/gatehouse.log" "$P/log/gatehouse.log.1"
+	kill -HUP "$(master)"
+	for i in $(seq 100); do [ -s "$P/log/gatehouse.log" ] && break; sleep 0.05; done
+	grep -q "reopened the log file" "$P/log/gatehouse.log"
+	# Every worker writes to the new file: enough requests that both serve some.
+	for i in $(seq 12); do curl -s -o /dev/null "$BASE/auth/config"; done
+	for w in $(prod_workers); do grep -q "gatehouse\[$w\]" "$P/log/gatehouse.log"; done
+	[ "$(master) $(prod_workers)" = "$before" ]
+	[ "$(stat -c %U "$P/log/gatehouse.log")" = www-data ]
+	run grep -c "gatehouse\[" "$P/log/gatehouse.log.1"
+	n1=$output
+	curl -s -o /dev/null "$BASE/auth/config"
+	run grep -c "gatehouse\[" "$P/log/gatehouse.log.1"
+	[ "$output" = "$n1" ]
+}
+
+@test "a worker that dies is replaced, with a log line" {
+	w=$(prod_workers | head -n 1)
+	kill -KILL "$w"
+	for i in $(seq 100); do [ "$(prod_workers | wc -l)" -eq 2 ] && ! prod_workers | grep -qx "$w" && break; sleep 0.05; done
+	run prod_workers
+	[ "${#lines[@]}" -eq 2 ]
+	[[ $output != *"$w"* ]]
+	grep -q "worker $w killed by signal 9 (Killed); starting a new one" "$P/log/gatehouse.log"
+}
+
+@test "SIGTERM: every worker closes the database, no -wal is left, the pid file is removed" {
+	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
+	for i in 1 2 3; do create_user "term-$i" "term-pass-$i-long" viewer >/dev/null; done
+	[ -e "$P/lib/gatehouse.db-wal" ]
+	m=$(master)
+	kids=$(prod_workers)
+	stop_prod
+	run kill -0 "$m"
+	[ "$status" -ne 0 ]
+	for k in $kids; do run kill -0 "$k"; [ "$status" -ne 0 ]; done
+	[ ! -e "$P/lib/gatehouse.db-wal" ]
+	[ ! -e "$P/lib/gatehouse.db-shm" ]
+	[ ! -e "$P/run/gatehouse.pid" ]
+	[ ! -e "$P/run/gatehouse.sock" ]
+	run sqlite3 "$P/lib/gatehouse.db" "SELECT count(*) FROM users WHERE username LIKE 'term-%'"
+	[ "$output" = 3 ]
+	start_prod
+}
+
+@test "if the master dies, even by SIGKILL, its workers exit at once" {
+	m=$(master)
+	kids=$(prod_workers)
+	[ -n "$kids" ]
+	kill -KILL "$m"
+	for i in $(seq 40); do
+		alive=0
+		for k in $kids; do kill -0 "$k" 2>/dev/null && alive=1; done
+		[ $alive -eq 0 ] && break
+		sleep 0.05
+	done
+	for k in $kids; do run kill -0 "$k"; [ "$status" -ne 0 ]; done
+	# They closed the database on the way out.
+	[ ! -e "$P/lib/gatehouse.db-wal" ]
+	rm -f "$P/run/gatehouse.pid"
+	start_prod
+	req GET /auth/config
+	[ "$code" = 200 ]
+}
