@@ -9,6 +9,7 @@
 #endif
 #include <string.h>
 
+#include <json-c/json.h>
 #include <sodium.h>
 
 #include "gatehouse.h"
@@ -74,6 +75,47 @@ audit_last_id(void)
 	return last_id;
 }
 
+/* The actions an operator (and fail2ban) sees at warning level: failed logins and revocations. */
+static const char *const warn_actions[] = {
+	"user.login.failure", "user.refresh.reuse_detected", "user.logout", "user.change_password",
+	"user.reset_password", "user.deactivate", "user.delete", "user.reject", "user.revoke", "api_key.revoke",
+};
+
+/*
+ * Keeps the request's security event for request.c, which logs it once the outcome is known: the user's name
+ * (from the details, else the stored user, else the actor) and the reason. Never a secret: the details of these
+ * actions hold names and reasons only.
+ */
+static void
+audit_note_event(struct req *r, const struct user *actor, const struct audit_row *a)
+{
+	struct json_object	*d, *v;
+	struct user		 u;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(warn_actions) / sizeof(warn_actions[0]); i++)
+		if (strcmp(a->action, warn_actions[i]) == 0)
+			break;
+	if (i == sizeof(warn_actions) / sizeof(warn_actions[0]))
+		return;
+	r->event = a->action;
+	r->event_name = NULL;
+	/* Copies: the handler's structures are gone when request.c logs. */
+	r->event_detail = a->resource_id != NULL ? arena_strdup(r->arena, a->resource_id) : NULL;
+	if (a->details != NULL && (d = json_tokener_parse(a->details)) != NULL) {
+		if (json_object_object_get_ex(d, "username", &v) && json_object_is_type(v, json_type_string))
+			r->event_name = arena_strdup(r->arena, json_object_get_string(v));
+		if (json_object_object_get_ex(d, "reason", &v) && json_object_is_type(v, json_type_string))
+			r->event_detail = arena_strdup(r->arena, json_object_get_string(v));
+		json_object_put(d);
+	}
+	if (r->event_name == NULL && a->resource_id != NULL && strcmp(a->resource_type, "user") == 0 &&
+	    db_user_get(r->arena, a->resource_id, &u) == DB_OK)
+		r->event_name = u.username;
+	if (r->event_name == NULL && actor != NULL && actor->username != NULL)
+		r->event_name = arena_strdup(r->arena, actor->username);
+}
+
 enum db_rc
 audit_log_as(struct req *r, const struct user *actor, const char *action, const char *resource_type,
     const char *resource_id, const char *details)
@@ -91,8 +133,10 @@ audit_log_as(struct req *r, const struct user *actor, const char *action, const 
 	a.resource_id = resource_id;
 	a.details = details;
 	a.ip_address = r->remote_addr;
-	if ((rc = db_audit_append(&a)) == DB_OK)
+	if ((rc = db_audit_append(&a)) == DB_OK) {
 		last_id = a.id;
+		audit_note_event(r, actor, &a);
+	}
 	return rc;
 }
 

@@ -407,6 +407,8 @@ h_login(struct req *r, struct reply *rep)
 	throttle_keys(r, name->s, name->len, &keys[0], &keys[1]);
 	if ((wait = throttle_blocked(r, keys)) > 0) {
 		buf_printf(&rep->hdr, "Retry-After: %ld\r\n", wait);
+		r->event = "login.throttled";
+		r->event_name = name->s;
 		return reply_error(rep, ERR_THROTTLED,
 		    arena_printf(r->arena, "Too many failed logins; try again in %ld seconds", wait));
 	}

@@ -95,6 +95,46 @@ write_head(struct req *r, struct reply *rep, struct buf *out)
 	buf_puts(out, "\r\n");
 }
 
+/*
+ * The web server's own request id (nginx: fastcgi_param REQUEST_ID $request_id), so that its access log and ours
+ * name the same request. Only what the server sets: a client's X-Request-ID arrives as HTTP_X_REQUEST_ID and is
+ * never read. 1 to 36 characters of [A-Za-z0-9._-]; anything else is replaced by our own UUID.
+ */
+static int
+request_id_ok(const char *id)
+{
+	size_t n;
+
+	if (id == NULL)
+		return 0;
+	n = strspn(id, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ._-");
+	return n > 0 && n <= 36 && id[n] == '\0';
+}
+
+/*
+ * The request's security event at warning level, once its outcome is known: failed logins and throttle blocks
+ * always, revocations when they were committed. The address comes before the name, which a client chooses, so a
+ * filter (fail2ban) anchored on "from <address>:" cannot be fooled by a crafted name.
+ */
+static void
+log_event(const struct req *r, const struct reply *rep)
+{
+	const char *addr = r->remote_addr != NULL && r->remote_addr[0] != '\0' ? r->remote_addr : "-";
+	const char *name = r->event_name != NULL ? r->event_name : "";
+
+	if (r->event == NULL)
+		return;
+	if (strcmp(r->event, "user.login.failure") == 0)
+		log_warn("login failure from %s: user \"%.600s\": %s", addr, name,
+		    r->event_detail != NULL ? r->event_detail : "-");
+	else if (strcmp(r->event, "login.throttled") == 0)
+		log_warn("login throttled from %s: user \"%.600s\": %s", addr, name, rep->detail != NULL ?
+		    rep->detail : "-");
+	else if (rep->status < 400 || strcmp(r->event, "user.refresh.reuse_detected") == 0)
+		log_warn("revocation from %s: %s of user \"%.600s\" (%s) by %s", addr, r->event, name,
+		    r->event_detail != NULL ? r->event_detail : "-", r->authed ? r->who.id : "-");
+}
+
 void
 app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t body_len, int body_state,
     struct sink *sink)
@@ -121,7 +161,10 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	r.secure = header_is(env->https, "on") || header_is(env->https, "1");
 	r.body = body != NULL ? body : "";
 	r.body_len = body_len;
-	uuid_v4(r.request_id);
+	if (request_id_ok(env->request_id))
+		memcpy(r.request_id, env->request_id, strlen(env->request_id) + 1);
+	else
+		uuid_v4(r.request_id);
 	log_set_request(r.request_id);
 	request_route_path(&r, env);
 
@@ -160,11 +203,11 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	sink->write(sink->ctx, out->p, out->len);
 	if (rep->stream != NULL && (rows = rep->stream(&r, rep, sink)) < 0)
 		log_err("%s %s: the streamed response failed part way", r.method_name, r.path);
-	if (rep->status >= 500)
-		log_warn("%s %s: %d", r.method_name, r.path, rep->status);
-	else
-		log_debug("%s %s: %d in %lld us", r.method_name, r.path, rep->status,
-		    (long long)(now_us() - t0));
+	log_event(&r, rep);
+	/* The access line: client, user id or -, method and route, status, microseconds. */
+	log_msg(rep->status >= 500 ? LOG_WARN : LOG_INFO, "%s %s \"%s %s\" %d %lldus",
+	    r.remote_addr != NULL && r.remote_addr[0] != '\0' ? r.remote_addr : "-", r.authed ? r.who.id : "-",
+	    r.method_name[0] != '\0' ? r.method_name : "-", r.path, rep->status, (long long)(now_us() - t0));
 	json_wipe_secrets(r.json);
 	json_object_put(r.json);
 	log_set_request(NULL);
