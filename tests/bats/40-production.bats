@@ -18,7 +18,10 @@ stop_prod() {
 	local m
 	m=$(cat "$P/run/gatehouse.pid" 2>/dev/null) || return 0
 	kill -TERM "$m" 2>/dev/null
-	for i in $(seq 200); do kill -0 "$m" 2>/dev/null || break; sleep 0.05; done
+	# Up to 30 s: each worker checkpoints the WAL on its way out, which a loaded disk can make slow.
+	for i in $(seq 600); do kill -0 "$m" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$m" 2>/dev/null && { echo "master $m still running; workers: $(pgrep -P "$m")" >&2; tail -n 5 "$P/log/gatehouse.log" >&2; }
+	return 0
 }
 
 master() { cat "$P/run/gatehouse.pid"; }
@@ -186,6 +189,7 @@ teardown_file() {
 @test "SIGTERM: every worker closes the database, no -wal is left, the pid file is removed" {
 	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
 	for i in 1 2 3; do create_user "term-$i" "term-pass-$i-long" viewer >/dev/null; done
+	ls -l "$P/lib" >&2
 	[ -e "$P/lib/gatehouse.db-wal" ]
 	m=$(master)
 	kids=$(prod_workers)
