@@ -14,9 +14,9 @@ setup_file() {
 	done
 	S=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-static.XXXXXX")
 	export S
-	# A copy of the sources (a git checkout's tracked files, or the whole unpacked tarball), built on its own.
+	# A copy of the sources (a git checkout's files less the ignored ones, or the whole unpacked tarball), built on its own.
 	if git -C "$GATEHOUSE_SRC" rev-parse --git-dir >/dev/null 2>&1; then
-		git -C "$GATEHOUSE_SRC" ls-files -z | (cd "$GATEHOUSE_SRC" && tar --null -T - -cf -) | tar -xf - -C "$S"
+		git -C "$GATEHOUSE_SRC" ls-files -z -co --exclude-standard | (cd "$GATEHOUSE_SRC" && tar --null -T - -cf -) | tar -xf - -C "$S"
 	else
 		cp -a "$GATEHOUSE_SRC/." "$S/"
 	fi
