@@ -200,6 +200,7 @@ enum stmt {
 	STMT_USER_SET_LOGIN_HASH,
 	STMT_USER_BY_ACCESS,
 	STMT_COUNT_USERS,
+	STMT_HEALTH,
 	STMT_USER_BY_ID,
 	STMT_USER_COUNT_FILTERED,
 	STMT_USER_LIST,			/* + sort * 2 + order: ten statements */
@@ -293,6 +294,7 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    "SELECT " USER_COLS ", s.access_expires_at FROM sessions s JOIN users u ON u.uid = s.uid"
 	    " WHERE s.access_digest = ?1 AND s.revoked_at IS NULL",
 	[STMT_COUNT_USERS] = "SELECT count(*) FROM users",
+	[STMT_HEALTH] = "SELECT 1 FROM users LIMIT 1",	/* one page read, whatever the table's size */
 	[STMT_USER_BY_ID] = "SELECT " USER_COLS " FROM users u WHERE u.id = ?1",
 	[STMT_USER_COUNT_FILTERED] = "SELECT count(*) FROM users u" LIST_WHERE,
 	[STMT_USER_FIND_COUNT] = "SELECT count(*) FROM users u" FIND_WHERE,
@@ -1012,6 +1014,19 @@ db_user_by_access(struct arena *a, const unsigned char digest[32], struct user *
 	}
 	stmt_done(st);
 	return r;
+}
+
+enum db_rc
+db_health(void)
+{
+	sqlite3_stmt	*st = stmt(STMT_HEALTH);
+	int		 rc;
+
+	if (st == NULL)
+		return DB_FAIL;
+	rc = sqlite3_step(st);
+	stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_rc_of(rc, "health check");
 }
 
 enum db_rc

@@ -286,6 +286,7 @@ enum db_rc db_session_insert(int64_t uid, const unsigned char access[32], int64_
 /* The user behind an access token digest, with live status and roles; *expires_at set. */
 enum db_rc db_user_by_access(struct arena *, const unsigned char digest[32], struct user *, int64_t *expires_at);
 enum db_rc db_count_users(long long *);
+enum db_rc db_health(void);	/* DB_OK when the database answers a read of the users table */
 enum db_rc db_user_get(struct arena *, const char *id, struct user *);
 
 /* GET /admin/users/: sort is the index in query_users_list's sort literal. */
@@ -693,6 +694,7 @@ enum err h_admin_keys_create(struct req *, struct reply *);
 enum err h_admin_keys_delete(struct req *, struct reply *);
 enum err h_audit_list(struct req *, struct reply *);
 enum err h_audit_export(struct req *, struct reply *);
+enum err h_health(struct req *, struct reply *);
 void	 user_json(struct buf *, const struct user *, int with_quota);
 void	 csv_cell(struct buf *, const char *);		/* quoted, OWASP formula guard */
 void	 time_isoformat(struct buf *, int64_t us);	/* Python's isoformat(): ...+00:00 */

@@ -1,6 +1,6 @@
 /*
  * h_admin.c: the admin views that are not about one user: GET /admin/stats/ and the audit log, listed
- * (GET /admin/audit-logs/) and exported as CSV or JSON (GET /admin/audit-logs/export/{format}).
+ * (GET /admin/audit-logs/) and exported as CSV or JSON (GET /admin/audit-logs/export/{format}); and GET /health.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -330,5 +330,23 @@ h_audit_export(struct req *r, struct reply *rep)
 	    r->params[0], stamp, r->params[0]);
 	rep->stream = audit_export_stream;
 	rep->stream_ctx = o;
+	return ERR_OK;
+}
+
+/*
+ * GET /health: for load balancers and monitoring. 200 {"status":"ok"} when the database answers a read (one page
+ * of the users table), 503 in the contract's error shape otherwise (busy past the timeout, unreadable, gone). No
+ * credentials, no audit row.
+ */
+enum err
+h_health(struct req *r, struct reply *rep)
+{
+	enum db_rc rc = db_health();
+
+	(void)r;
+	if (rc != DB_OK)
+		return reply_error(rep, ERR_UNAVAILABLE, "The database does not answer");
+	reply_json_begin(rep, 200);
+	buf_puts(&rep->body, "{\"status\":\"ok\"}");
 	return ERR_OK;
 }

@@ -19,6 +19,7 @@
 
 /* First match wins among routes with the request's method; fixed segments come before "{}" where they overlap. */
 static const struct route routes[] = {
+	{ M_GET, "/health", h_health, CAP_NONE, NULL, NULL, P_NONE },
 	{ M_POST, "/auth/login", h_login, CAP_NONE, &schema_login, NULL, P_NONE },
 	{ M_GET, "/auth/me", h_me, CAP_USER, NULL, NULL, P_NONE },
 	{ M_GET, "/auth/me/permissions", h_permissions, CAP_USER, NULL, NULL, P_NONE },
