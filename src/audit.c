@@ -77,7 +77,7 @@ audit_last_id(void)
 
 /* The actions an operator (and fail2ban) sees at warning level: failed logins and revocations. */
 static const char *const warn_actions[] = {
-	"user.login.failure", "user.refresh.reuse_detected", "user.logout", "user.change_password",
+	"user.login.failure", "user.change_password.failure", "user.refresh.reuse_detected", "user.logout", "user.change_password",
 	"user.reset_password", "user.deactivate", "user.delete", "user.reject", "user.revoke", "api_key.revoke",
 };
 

@@ -184,8 +184,8 @@ static const char *const migrations[] = {
 };
 
 #define USER_COLS \
-	"u.uid, u.id, u.username, u.email, u.status, u.created_at, u.last_login_at, u.role_bits"
-#define USER_NCOLS 8
+	"u.uid, u.id, u.username, u.email, u.status, u.created_at, u.last_login_at, u.role_bits, u.token_version"
+#define USER_NCOLS 9
 
 enum stmt {
 	STMT_BEGIN,
@@ -198,6 +198,7 @@ enum stmt {
 	STMT_USER_BY_LOGIN,
 	STMT_USER_SET_LOGIN,
 	STMT_USER_SET_LOGIN_HASH,
+	STMT_USER_EPOCH,
 	STMT_USER_BY_ACCESS,
 	STMT_COUNT_USERS,
 	STMT_HEALTH,
@@ -288,8 +289,11 @@ static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_USER_ROLE_INSERT] = "INSERT INTO user_roles (uid, role_id) VALUES (?1, ?2)",
 	[STMT_USER_BY_LOGIN] = "SELECT " USER_COLS ", u.password_hash FROM users u WHERE u.username_key = ?1",
 	[STMT_USER_SET_LOGIN] = "UPDATE users SET last_login_at = ?2 WHERE uid = ?1",
+	/* Compare-and-swap: the upgraded hash replaces only the hash it was made from, never a reset's. */
 	[STMT_USER_SET_LOGIN_HASH] =
-	    "UPDATE users SET last_login_at = ?2, password_hash = ?3, updated_at = ?2 WHERE uid = ?1",
+	    "UPDATE users SET last_login_at = ?2, password_hash = ?3, updated_at = ?2 WHERE uid = ?1"
+	    " AND password_hash = ?4",
+	[STMT_USER_EPOCH] = "SELECT token_version FROM users WHERE uid = ?1",
 	[STMT_USER_BY_ACCESS] =
 	    "SELECT " USER_COLS ", s.access_expires_at FROM sessions s JOIN users u ON u.uid = s.uid"
 	    " WHERE s.access_digest = ?1 AND s.revoked_at IS NULL",
@@ -306,9 +310,11 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    " WHERE r.role_id = 1 AND u.status = 'active' AND u.uid != ?1",
 	[STMT_USER_SET_EMAIL] = "UPDATE users SET email = ?2, email_key = ?3, email_skey = gatehouse_search_key(?2),"
 	    " updated_at = ?4 WHERE uid = ?1",
-	[STMT_USER_SET_STATUS] = "UPDATE users SET status = ?2, updated_at = ?3 WHERE uid = ?1",
+	[STMT_USER_SET_STATUS] = "UPDATE users SET status = ?2, token_version = token_version + 1, updated_at = ?3"
+	    " WHERE uid = ?1",
 	[STMT_USER_ROLES_CLEAR] = "DELETE FROM user_roles WHERE uid = ?1",
-	[STMT_USER_BUMP_KEY_EPOCH] = "UPDATE users SET key_epoch = key_epoch + 1, updated_at = ?2 WHERE uid = ?1",
+	[STMT_USER_BUMP_KEY_EPOCH] = "UPDATE users SET key_epoch = key_epoch + 1, token_version = token_version + 1,"
+	    " updated_at = ?2 WHERE uid = ?1",
 	[STMT_USER_DELETE] = "DELETE FROM users WHERE uid = ?1",
 	[STMT_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, key_epoch = key_epoch + 1,"
 	    " token_version = token_version + 1, sessions_revoked_at = ?3, updated_at = ?3 WHERE uid = ?1",
@@ -839,6 +845,7 @@ user_from_row_at(struct arena *a, sqlite3_stmt *st, int c, struct user *u)
 	u->created_at = sqlite3_column_int64(st, c + 5);
 	u->last_login_at = col_opt_int(st, c + 6);
 	u->roles = (unsigned)sqlite3_column_int64(st, c + 7);
+	u->epoch = sqlite3_column_int64(st, c + 8);
 	return u->username == NULL ? -1 : 0;
 }
 
@@ -962,8 +969,12 @@ db_user_by_login(struct arena *a, const char *name, size_t len, struct user *u)
 	return r;
 }
 
+/*
+ * Records a login; with new_hash, also replaces the password hash, but only while it is still old_hash
+ * (compare-and-swap), so an upgrade made from a hash that a reset replaced meanwhile is dropped.
+ */
 enum db_rc
-db_user_set_login(int64_t uid, int64_t at, const char *new_hash)
+db_user_set_login(int64_t uid, int64_t at, const char *new_hash, const char *old_hash)
 {
 	sqlite3_stmt *st = stmt(new_hash != NULL ? STMT_USER_SET_LOGIN_HASH : STMT_USER_SET_LOGIN);
 
@@ -971,9 +982,30 @@ db_user_set_login(int64_t uid, int64_t at, const char *new_hash)
 		return DB_FAIL;
 	sqlite3_bind_int64(st, 1, uid);
 	sqlite3_bind_int64(st, 2, at);
-	if (new_hash != NULL)
+	if (new_hash != NULL) {
 		sqlite3_bind_text(st, 3, new_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, old_hash, -1, SQLITE_STATIC);
+	}
 	return exec_stmt(st, "record login");
+}
+
+/*
+ * The user's credential epoch (users.token_version), read in the caller's write transaction: every write that
+ * changes what a credential rests on (password, status, roles) moves it. DB_NONE when the user is gone.
+ */
+enum db_rc
+db_user_epoch(int64_t uid, int64_t *epoch)
+{
+	sqlite3_stmt	*st = stmt(STMT_USER_EPOCH);
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	if ((r = step_row(st, "credential epoch")) == DB_OK)
+		*epoch = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	return r;
 }
 
 /* A new session; family is the first session of the login (0: this one starts a login). */

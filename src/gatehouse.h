@@ -262,6 +262,7 @@ struct user {
 	int64_t		 created_at;	/* microseconds since the epoch */
 	int64_t		 last_login_at;	/* -1 when never */
 	char		*password_hash;	/* only loaded for login */
+	int64_t		 epoch;		/* credential epoch (token_version): moves with password, status, roles */
 };
 
 enum db_rc { DB_OK = 0, DB_NONE, DB_EXISTS_USERNAME, DB_EXISTS_EMAIL, DB_BUSY, DB_FAIL };
@@ -280,7 +281,8 @@ int	 db_ensure_idle(void);	/* rolls back what a request left open; -1: closed, r
 enum db_rc db_user_conflict(struct arena *, const char *username, const char *email);	/* DB_NONE: free */
 enum db_rc db_user_insert(struct arena *, struct user *, const char *hash);
 enum db_rc db_user_by_login(struct arena *, const char *username, size_t len, struct user *);
-enum db_rc db_user_set_login(int64_t uid, int64_t at, const char *new_hash);
+enum db_rc db_user_set_login(int64_t uid, int64_t at, const char *new_hash, const char *old_hash);
+enum db_rc db_user_epoch(int64_t uid, int64_t *epoch);
 enum db_rc db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
 	    const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family);
 /* The user behind an access token digest, with live status and roles; *expires_at set. */
@@ -558,6 +560,8 @@ struct req {
 	struct user	 who;		/* the authenticated caller */
 	int		 authed;
 	int		 via_key;	/* authenticated by an API key */
+	unsigned char	 cred_digest[32];	/* the caller's access token or API key, for auth_recheck */
+	enum cap	 cap;		/* the route's capability */
 	int		 key_read_only;
 	struct value	 v[SCHEMA_MAX_FIELDS];	/* the validated body */
 	struct value	 q[SCHEMA_MAX_FIELDS];	/* the validated query */
@@ -703,6 +707,8 @@ int	 auth_resolve(struct req *, struct reply *, enum err *);	/* 0 authed, -1 err
 void	 cookie_set(struct req *, struct reply *, const char *name, const char *value, long max_age,
 	    const char *path, int httponly);
 const char *mount_path(const struct req *);	/* SCRIPT_NAME as a safe cookie path prefix, or "" */
+enum err auth_recheck(struct req *, struct reply *);	/* in a write transaction: the caller still holds */
+enum err tx_begin(struct req *, struct reply *);	/* BEGIN IMMEDIATE + auth_recheck */
 int	 query_get(struct req *, const char *name, const char **value, size_t *len);	/* 1 when present */
 
 #endif /* GATEHOUSE_H */

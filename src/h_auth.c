@@ -37,6 +37,7 @@ key_resolve(struct req *r, const char *key, size_t len)
 		(void)db_key_touch(k.kid, r->now);
 	r->via_key = 1;
 	r->key_read_only = k.read_only;
+	memcpy(r->cred_digest, digest, sizeof(digest));
 	return 1;
 }
 
@@ -99,6 +100,7 @@ resolve(struct req *r, struct reply *rep, enum err *e, int lenient)
 		*e = ERR_TOKEN_EXPIRED;
 		return -1;
 	}
+	memcpy(r->cred_digest, digest, sizeof(digest));
 	r->authed = 1;
 	*e = ERR_OK;
 	return 0;
@@ -108,6 +110,54 @@ int
 auth_resolve(struct req *r, struct reply *rep, enum err *e)
 {
 	return resolve(r, rep, e, 0);
+}
+
+/*
+ * Inside the caller's write transaction: the caller's credential (access token or API key) is still live, its
+ * owner still active and still granted the route's capability. A request authenticated before a revocation that
+ * committed since (password change, reset, disabling, deletion, role change) would otherwise write after it, and
+ * could mint a credential that outlives it. It gets the answer it would get a moment later: 401, or 403 for a
+ * capability lost. r->who is refreshed from the same read. Unauthenticated requests pass.
+ */
+enum err
+auth_recheck(struct req *r, struct reply *rep)
+{
+	struct api_key	 k;
+	struct user	 u;
+	int64_t		 expires;
+	enum db_rc	 rc;
+
+	if (!r->authed)
+		return ERR_OK;
+	if (r->via_key) {
+		rc = db_key_by_digest(r->arena, r->cred_digest, &k, &u);
+		if (rc == DB_OK && (!k.is_active || !k.epoch_ok || (k.expires_at >= 0 && k.expires_at <= r->now)))
+			rc = DB_NONE;
+	} else if ((rc = db_user_by_access(r->arena, r->cred_digest, &u, &expires)) == DB_OK && expires <= r->now)
+		return ERR_TOKEN_EXPIRED;
+	if (rc == DB_NONE || (rc == DB_OK && u.status != STATUS_ACTIVE))
+		return ERR_UNAUTHORIZED;
+	if (rc != DB_OK)
+		return db_err(rc);
+	if (!cap_granted(u.roles, r->cap))
+		return reply_error(rep, ERR_FORBIDDEN, arena_printf(r->arena, "Missing permission: %s",
+		    cap_name(r->cap)));
+	r->who = u;
+	return ERR_OK;
+}
+
+/* BEGIN IMMEDIATE, then auth_recheck; on any error nothing is left open. */
+enum err
+tx_begin(struct req *r, struct reply *rep)
+{
+	enum db_rc	 rc;
+	enum err	 e;
+
+	if ((rc = db_begin()) != DB_OK)
+		return db_err(rc);
+	if ((e = auth_recheck(r, rep)) != ERR_OK)
+		db_rollback();
+	return e;
 }
 
 /* UserResponse, keys in the reference's order; roles sorted by code point (role ids are in that order). */
@@ -192,6 +242,25 @@ throttle_blocked(struct req *r, char *const keys[2])
 	return until > r->now ? (long)((until - r->now + 999999) / 1000000) : 0;
 }
 
+/*
+ * Whether a password guess by this name from this address may go ahead: ERR_OK, or 429 with Retry-After. Sets
+ * keys for guess_failed. Login and change-password both call this, so their failures count together.
+ */
+static enum err
+guess_blocked(struct req *r, struct reply *rep, const char *name, size_t len, char *keys[2])
+{
+	long wait;
+
+	throttle_keys(r, name, len, &keys[0], &keys[1]);
+	if ((wait = throttle_blocked(r, keys)) <= 0)
+		return ERR_OK;
+	buf_printf(&rep->hdr, "Retry-After: %ld\r\n", wait);
+	r->event = "login.throttled";
+	r->event_name = name;
+	return reply_error(rep, ERR_THROTTLED,
+	    arena_printf(r->arena, "Too many failed logins; try again in %ld seconds", wait));
+}
+
 /* Counts one failure on each key; inside the caller's write transaction. */
 static enum db_rc
 throttle_fail(struct req *r, char *const keys[2])
@@ -224,27 +293,37 @@ throttle_fail(struct req *r, char *const keys[2])
 	return DB_OK;
 }
 
-/* A failed login leaves an audit row of its own and counts against the throttle (the request fails, both stay). */
+/*
+ * A failed password guess (login, change-password) leaves an audit row of its own and counts against the
+ * throttle, in one transaction apart from the request's (the request fails, both stay).
+ */
+static void
+guess_failed(struct req *r, const struct user *who, const char *action, const char *resource_id,
+    const char *details, char *const keys[2])
+{
+	enum db_rc rc;
+
+	if ((rc = db_begin()) != DB_OK ||
+	    (rc = audit_log_as(r, who, action, "user", resource_id, details)) != DB_OK ||
+	    (rc = throttle_fail(r, keys)) != DB_OK ||
+	    (rc = db_commit()) != DB_OK) {
+		db_rollback();
+		log_warn("cannot record a failed password guess (%s)", action);
+	}
+}
+
 static enum err
 login_failed(struct req *r, const struct user *who, const char *name, size_t len, const char *reason,
     char *const keys[2])
 {
-	char		*details;
-	enum db_rc	 rc;
-	size_t		 i = 0, cps = 0;
+	size_t i = 0, cps = 0;
 
 	/* The name as typed, at most 150 code points; never the password. */
 	while (i < len && cps++ < 150)
 		for (i++; i < len && ((unsigned char)name[i] & 0xc0) == 0x80; i++)
 			;
-	details = jw_object(r->arena, "username", arena_strndup(r->arena, name, i), "reason", reason, NULL);
-	if ((rc = db_begin()) != DB_OK ||
-	    (rc = audit_log_as(r, who, "user.login.failure", "user", NULL, details)) != DB_OK ||
-	    (rc = throttle_fail(r, keys)) != DB_OK ||
-	    (rc = db_commit()) != DB_OK) {
-		db_rollback();
-		log_warn("cannot record a failed login");
-	}
+	guess_failed(r, who, "user.login.failure", NULL,
+	    jw_object(r->arena, "username", arena_strndup(r->arena, name, i), "reason", reason, NULL), keys);
 	return ERR_LOGIN_FAILED;
 }
 
@@ -393,25 +472,25 @@ mint_pair(struct req *r, struct reply *rep, const struct user *u, int64_t family
  * POST /auth/login. The password is checked before the account state, and every failing branch before that
  * point costs exactly one hash, so timing does not tell an unknown name from a wrong password, a pending or a
  * disabled account. A hash made with another method or cost is replaced on success. The write lock is taken
- * only after hashing.
+ * only after hashing; under it the credential epoch is read again, and a password change, reset, disabling or
+ * role change that committed meanwhile sends the login back to the start (a deletion answers as an unknown
+ * name), so no session is minted from facts that no longer hold.
  */
 enum err
 h_login(struct req *r, struct reply *rep)
 {
 	const struct value	*name = &r->v[LOGIN_USERNAME], *pw = &r->v[LOGIN_PASSWORD];
 	struct user		 u;
-	char			 newhash[CRYPT_OUTPUT_SIZE], *rehash = NULL, *keys[2];
-	long			 wait;
+	char			 newhash[CRYPT_OUTPUT_SIZE], *rehash, *keys[2];
+	int64_t			 epoch;
+	int			 tries = 0;
 	enum db_rc		 rc;
+	enum err		 e;
 
-	throttle_keys(r, name->s, name->len, &keys[0], &keys[1]);
-	if ((wait = throttle_blocked(r, keys)) > 0) {
-		buf_printf(&rep->hdr, "Retry-After: %ld\r\n", wait);
-		r->event = "login.throttled";
-		r->event_name = name->s;
-		return reply_error(rep, ERR_THROTTLED,
-		    arena_printf(r->arena, "Too many failed logins; try again in %ld seconds", wait));
-	}
+	if ((e = guess_blocked(r, rep, name->s, name->len, keys)) != ERR_OK)
+		return e;
+again:
+	rehash = NULL;
 	/* No stored name holds a NUL (control characters are refused), so such a name is unknown. */
 	rc = memchr(name->s, '\0', name->len) != NULL ? DB_NONE : db_user_by_login(r->arena, name->s, name->len, &u);
 	if (rc == DB_NONE) {
@@ -434,9 +513,22 @@ h_login(struct req *r, struct reply *rep)
 	    password_hash(pw->s, pw->len, cfg.hash_cost, newhash, sizeof(newhash)) == 0)
 		rehash = newhash;
 
-	if ((rc = db_begin()) != DB_OK)
+	if ((rc = db_begin()) != DB_OK) {
+		wipe(newhash, sizeof(newhash));
 		return db_err(rc);
-	if ((rc = db_user_set_login(u.uid, r->now, rehash)) != DB_OK ||
+	}
+	if ((rc = db_user_epoch(u.uid, &epoch)) != DB_OK || epoch != u.epoch) {
+		db_rollback();
+		wipe(newhash, sizeof(newhash));
+		if (rc == DB_NONE)
+			return login_failed(r, NULL, name->s, name->len, "invalid_credentials", keys);
+		if (rc != DB_OK)
+			return db_err(rc);
+		if (++tries < 3)
+			goto again;
+		return ERR_LOGIN_FAILED;	/* the account keeps changing under this login */
+	}
+	if ((rc = db_user_set_login(u.uid, r->now, rehash, u.password_hash)) != DB_OK ||
 	    (keys[0] != NULL && (rc = db_throttle_clear(keys[0])) != DB_OK) ||
 	    (rc = mint_pair(r, rep, &u, 0)) != DB_OK ||
 	    (rc = audit_log_as(r, &u, "user.login.success", "user", NULL, NULL)) != DB_OK ||
@@ -584,22 +676,51 @@ h_logout(struct req *r, struct reply *rep)
 	return ERR_OK;
 }
 
-/* POST /auth/change-password/: the current password proven; the new one revokes every session and API key. */
+/*
+ * POST /auth/change-password/: the current password proven; the new one revokes every session and API key. A
+ * wrong current password is a password guess: throttled with login's counters (429 with Retry-After) and audited
+ * as user.change_password.failure. Under the write lock the caller's credential and the credential epoch are read
+ * again: a reset, another change or a disabling that committed since the check wins (401, or the check again).
+ */
 enum err
 h_change_password(struct req *r, struct reply *rep)
 {
 	const struct value	*cur = &r->v[0], *nw = &r->v[1];
 	struct user		 u;
-	char			 hash[CRYPT_OUTPUT_SIZE];
+	char			 hash[CRYPT_OUTPUT_SIZE], *keys[2];
+	const char		*name = r->who.username;
+	int64_t			 epoch;
+	int			 tries = 0;
 	enum db_rc		 rc;
+	enum err		 e;
 
-	if ((rc = db_user_by_login(r->arena, r->who.username, strlen(r->who.username), &u)) != DB_OK)
-		return db_err(rc);
-	if (!password_verify(cur->s, cur->len, u.password_hash))
+	if ((e = guess_blocked(r, rep, name, strlen(name), keys)) != ERR_OK)
+		return e;
+again:
+	if ((rc = db_user_by_login(r->arena, name, strlen(name), &u)) != DB_OK)
+		return rc == DB_NONE ? ERR_UNAUTHORIZED : db_err(rc);
+	if (!password_verify(cur->s, cur->len, u.password_hash)) {
+		guess_failed(r, &u, "user.change_password.failure", u.id,
+		    jw_object(r->arena, "reason", "invalid_current_password", NULL), keys);
 		return reply_error(rep, ERR_BAD_REQUEST, "Current password is incorrect");
+	}
 	if (password_hash(nw->s, nw->len, cfg.hash_cost, hash, sizeof(hash)) == -1)
 		return ERR_UNAVAILABLE;
-	if ((rc = db_begin()) != DB_OK || (rc = db_user_revoke(u.uid, hash, r->now)) != DB_OK ||
+	if ((e = tx_begin(r, rep)) != ERR_OK) {
+		wipe(hash, sizeof(hash));
+		return e;
+	}
+	if ((rc = db_user_epoch(u.uid, &epoch)) != DB_OK || epoch != u.epoch) {
+		db_rollback();
+		wipe(hash, sizeof(hash));
+		if (rc != DB_OK)
+			return rc == DB_NONE ? ERR_UNAUTHORIZED : db_err(rc);
+		if (++tries < 3)
+			goto again;
+		return ERR_UNAUTHORIZED;
+	}
+	if ((rc = db_user_revoke(u.uid, hash, r->now)) != DB_OK ||
+	    (keys[0] != NULL && (rc = db_throttle_clear(keys[0])) != DB_OK) ||
 	    (rc = audit_log(r, "user.change_password", "user", u.id, NULL)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();

@@ -174,13 +174,12 @@ minted_by_key(struct req *r, struct reply *rep, enum err *e)
 enum err
 h_keys_create(struct req *r, struct reply *rep)
 {
-	enum db_rc	 rc;
-	enum err	 e;
+	enum err e;
 
 	if (minted_by_key(r, rep, &e))
 		return e;
-	if ((rc = db_begin()) != DB_OK)
-		return db_err(rc);
+	if ((e = tx_begin(r, rep)) != ERR_OK)
+		return e;
 	return commit_or_rollback(create(r, rep, &r->who, 0));
 }
 
@@ -193,8 +192,8 @@ h_admin_keys_create(struct req *r, struct reply *rep)
 
 	if (minted_by_key(r, rep, &e))
 		return e;
-	if ((rc = db_begin()) != DB_OK)
-		return db_err(rc);
+	if ((e = tx_begin(r, rep)) != ERR_OK)
+		return e;
 	if ((rc = db_user_get(r->arena, r->v[KEY_USER_ID].s, &u)) != DB_OK)
 		e = rc == DB_NONE ? reply_error(rep, ERR_NOT_FOUND, "User not found") : db_err(rc);
 	else if (u.status != STATUS_ACTIVE)
@@ -212,8 +211,8 @@ revoke(struct req *r, struct reply *rep, int64_t uid, int admin)
 	enum db_rc	 rc;
 	enum err	 e;
 
-	if ((rc = db_begin()) != DB_OK)
-		return db_err(rc);
+	if ((e = tx_begin(r, rep)) != ERR_OK)
+		return e;
 	if ((rc = db_key_get(r->arena, r->id, uid, &k)) != DB_OK)
 		e = rc == DB_NONE ? reply_error(rep, ERR_NOT_FOUND, "API key not found") : db_err(rc);
 	else if ((rc = db_key_revoke(k.kid)) != DB_OK ||

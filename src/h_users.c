@@ -32,15 +32,18 @@ conflict(struct reply *rep, enum db_rc rc)
 	return db_err(rc);
 }
 
-/* Runs body inside BEGIN IMMEDIATE; commits when it succeeds, rolls back otherwise. */
+/*
+ * Runs body inside BEGIN IMMEDIATE, after checking under the lock that the caller's credential and capability
+ * still hold (auth_recheck); commits when it succeeds, rolls back otherwise.
+ */
 static enum err
 in_transaction(struct req *r, struct reply *rep, enum err (*body)(struct req *, struct reply *, void *), void *ctx)
 {
 	enum db_rc	 rc;
 	enum err	 e;
 
-	if ((rc = db_begin()) != DB_OK)
-		return db_err(rc);
+	if ((e = tx_begin(r, rep)) != ERR_OK)
+		return e;
 	e = body(r, rep, ctx);
 	if (e == ERR_OK && (rc = db_commit()) != DB_OK)
 		e = db_err(rc);

@@ -124,7 +124,8 @@ log_event(const struct req *r, const struct reply *rep)
 
 	if (r->event == NULL)
 		return;
-	if (strcmp(r->event, "user.login.failure") == 0)
+	/* A wrong current password on change-password is a password guess too (reason invalid_current_password). */
+	if (strcmp(r->event, "user.login.failure") == 0 || strcmp(r->event, "user.change_password.failure") == 0)
 		log_warn("login failure from %s: user \"%.600s\": %s", addr, name,
 		    r->event_detail != NULL ? r->event_detail : "-");
 	else if (strcmp(r->event, "login.throttled") == 0)

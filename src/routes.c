@@ -193,6 +193,7 @@ dispatch_route(struct req *r, struct reply *rep)
 		reply_finish(r, rep, ERR_VALIDATION);
 		return;
 	}
+	r->cap = rt->cap;
 	if (rt->cap != CAP_NONE) {
 		if (auth_resolve(r, rep, &e) == -1) {
 			reply_finish(r, rep, e);

@@ -35,7 +35,8 @@ names=(
 	done
 	# Every data line is all quoted cells; no unquoted text anywhere.
 	run awk 'NR > 1 && $0 !~ /^("([^"]|"")*",)*"([^"]|"")*"\r$/' "$BATS_TEST_TMPDIR/body"
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	# Read with ";" or "," as the separator and quotes ignored: no fragment starts a formula.
 	run grep -E '(^|[,;])"?[=+@-]' "$BATS_TEST_TMPDIR/body"
 	[ "$status" -eq 1 ]
@@ -53,5 +54,6 @@ names=(
 	run grep -E '(^|[,;])"?[=+@-]' <(tail -n +2 "$BATS_TEST_TMPDIR/body")
 	[ "$status" -eq 1 ]
 	run awk 'NR > 1 && $0 !~ /^("([^"]|"")*",)*"([^"]|"")*"\r$/' "$BATS_TEST_TMPDIR/body"
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }
