@@ -96,3 +96,55 @@ search() {
 	expect 200
 	[ "$(jq -r .username <<<"$body")" = "$(printf 'Zo\u00eb M\u00fcller')" ]
 }
+
+@test "emails are stored in NFC, and precomposed and decomposed forms of one address collide: 409" {
+	# jürgen@example.com written decomposed: stored precomposed
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+		--data "$(jq -nc --arg e "$(printf 'ju\u0308rgen@example.com')" '{username:"juergen",password:"longenough1",email:$e}')"
+	expect 201
+	[ "$(jq -r .email <<<"$body")" = "$(printf 'j\u00fcrgen@example.com')" ]
+	run db "SELECT hex(email) FROM users WHERE username = 'juergen'"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'j\u00fcrgen@example.com' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ]
+	# every other spelling of the same address is taken
+	local failed=0 e
+	for e in "$(printf 'j\u00fcrgen@example.com')" "$(printf 'ju\u0308rgen@example.com')" \
+		"$(printf 'J\u00dcRGEN@EXAMPLE.COM')" "$(printf 'j\u00fcrgen@EXAMPLE.com')" \
+		"$(printf 'Ju\u0308rgen@Example.com')"; do
+		as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+			--data "$(jq -nc --arg e "$e" '{username:"other",password:"longenough1",email:$e}')"
+		if [ "$code" != 409 ] || [ "$(jq -r .detail <<<"$body")" != "Email already registered" ]; then
+			echo "$e: $code $body" >&2
+			failed=1
+		fi
+	done
+	[ "$failed" = 0 ]
+}
+
+@test "the domain is mapped and stored in NFC too: bu\u0308cher.de is bücher.de" {
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+		--data "$(jq -nc --arg e "$(printf 'info@BU\u0308CHER.de')" '{username:"buecher",password:"longenough1",email:$e}')"
+	expect 201
+	[ "$(jq -r .email <<<"$body")" = "$(printf 'info@b\u00fccher.de')" ]
+}
+
+@test "PATCH stores the email in NFC, and refuses another user's address in any composition" {
+	id=$(create_user patched longenough1 viewer)
+	as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' \
+		--data "$(jq -nc --arg e "$(printf 'e\u0301x@example.com')" '{email:$e}')"
+	expect 200
+	[ "$(jq -r .email <<<"$body")" = "$(printf '\u00e9x@example.com')" ]
+	run db "SELECT email = '$(printf '\u00e9x@example.com')' FROM users WHERE id = '$id'"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+	as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' \
+		--data "$(jq -nc --arg e "$(printf 'JU\u0308RGEN@example.com')" '{email:$e}')"
+	problem 409 "Email already registered"
+}
+
+@test "the local part is checked again after NFC, with email-validator's message" {
+	as_admin POST /admin/users/ -H 'Content-Type: application/json' \
+		--data "$(jq -nc --arg e "$(printf 'me.\u037e@example.com')" '{username:"greekq",password:"longenough1",email:$e}')"
+	[ "$code" = 422 ]
+	[ "$(jq -r '.detail[0].ctx.reason' <<<"$body")" = "After Unicode normalization: The email address contains invalid characters before the @-sign: ';'." ]
+}
