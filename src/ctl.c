@@ -152,6 +152,8 @@ cmd_create_admin(const char *username, const char *email, const char *pwfile, in
 	struct arena	 a;
 	struct user	 u;
 	char		 pw[1024], hash[CRYPT_OUTPUT_SIZE], norm[1024], reason[256];
+	const char	*why;
+	uint32_t	 bad;
 	size_t		 cps;
 	int		 generated = 0, rc = 1;
 	enum db_rc	 dbrc;
@@ -161,6 +163,10 @@ cmd_create_admin(const char *username, const char *email, const char *pwfile, in
 	if (utf8_check(username, strlen(username), NULL) == -1 || cps < 3 || cps > 150 ||
 	    utf8_has_control(username, strlen(username))) {
 		fprintf(stderr, "gatehousectl: the username must be 3 to 150 characters, without control characters\n");
+		goto done;
+	}
+	if ((why = username_lookalike(username, strlen(username), &bad)) != NULL) {
+		fprintf(stderr, "gatehousectl: the username %s (%s)\n", why, unicode_describe(&a, bad));
 		goto done;
 	}
 	if (email != NULL) {

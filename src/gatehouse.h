@@ -142,6 +142,8 @@ char	*utf8_fold(struct arena *, const char *, size_t);	/* unique key: case-folde
 char	*utf8_search_key(struct arena *, const char *, size_t);	/* search key: NFKD, folded, marks dropped, NFC */
 char	*unicode_unique_key(const char *, size_t, size_t *outlen);	/* the same two, malloc'd */
 char	*unicode_search_key(const char *, size_t, size_t *outlen);
+const char *username_lookalike(const char *, size_t, uint32_t *bad);	/* NULL, or why the name is a look-alike */
+char	*unicode_describe(struct arena *, uint32_t);		/* "U+200B ZERO WIDTH SPACE" */
 int64_t	 now_us(void);
 void	 time_iso(int64_t us, char out[32]);			/* as jw_time, without quotes */
 void	 random_bytes(void *, size_t);
@@ -435,6 +437,7 @@ struct field {
 	size_t			 max;
 	const char		*dflt;		/* default for an absent value */
 	int			 nocontrol;	/* control characters are a value_error */
+	int			 lookalike;	/* white space at the ends, invisible characters: a value_error */
 	const char		*exact;		/* the only value accepted when given (a pattern ^exact$) */
 	const char *const	*lit;		/* FT_LITERAL: the accepted values, NULL-terminated */
 	long long		 imin;		/* FT_INT bounds */

@@ -20,7 +20,8 @@ static const char *const audit_sorts[] = { "created_at", "action", "resource_typ
 /* POST /admin/users/: AdminUserCreate (the seed). */
 const struct schema schema_admin_user_create = {
 	.name = "AdminUserCreate", .nfields = 4, .fields = {
-		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1 },
+		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1,
+		    .lookalike = 1 },
 		{ .name = "password", .type = FT_PASSWORD, .required = 1, .min = 8, .max = 256 },
 		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
 		{ .name = "role", .type = FT_ROLE, .dflt = "viewer" },
@@ -144,7 +145,8 @@ const struct schema schema_change_password = {
 /* POST /auth/register/: UserCreate, as AdminUserCreate without the role. */
 const struct schema schema_register = {
 	.name = "UserCreate", .nfields = 3, .fields = {
-		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1 },
+		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1,
+		    .lookalike = 1 },
 		{ .name = "password", .type = FT_PASSWORD, .required = 1, .min = 8, .max = 256 },
 		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
 	}

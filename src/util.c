@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <unicase.h>
 #include <unictype.h>
+#include <uniname.h>
 #include <uninorm.h>
 #include <unistr.h>
 
@@ -189,6 +190,58 @@ unicode_search_key(const char *s, size_t n, size_t *outlen)
 	if (u == NULL)
 		return NULL;
 	return nul_terminate(u, len, outlen);
+}
+
+/*
+ * Look-alike usernames (issue 9): white space at either end, and characters that show as nothing or change how
+ * their neighbours show, make a name that looks like another one ("admin\u200b", " admin", bidi overrides). The
+ * classes come from libunistring: White_Space at the ends; anywhere, the general categories Cf (format: soft
+ * hyphen, zero-width and bidi controls, tags), Zl, Zp and Co (private use: no glyph anyone can check), and
+ * Default_Ignorable_Code_Point (Unicode 14 section 5.21: variation selectors, Hangul fillers, combining grapheme
+ * joiner, ...). One code point no property marks is added by hand: U+2800 BRAILLE PATTERN BLANK, a symbol (So)
+ * drawn as a blank. Control characters are the caller's concern (utf8_has_control()).
+ *
+ * s is n bytes of valid UTF-8. Returns NULL when the name is fine; otherwise the reason, a static string, and
+ * the first offending code point in *bad.
+ */
+const char *
+username_lookalike(const char *s, size_t n, uint32_t *bad)
+{
+	const uint8_t	*u = (const uint8_t *)s, *end = u + n, *p;
+	ucs4_t		 c, last = 0;
+	int		 k;
+
+	if (n == 0)
+		return NULL;
+	if (u8_mbtouc(&c, u, n) > 0 && uc_is_property_white_space(c)) {
+		*bad = c;
+		return "must not start or end with white space";
+	}
+	if (u8_prev(&last, end, u) != NULL && uc_is_property_white_space(last)) {
+		*bad = last;
+		return "must not start or end with white space";
+	}
+	for (p = u; p < end; p += k) {
+		k = u8_mbtouc(&c, p, (size_t)(end - p));
+		if (uc_is_general_category(c, UC_FORMAT) || uc_is_general_category(c, UC_LINE_SEPARATOR) ||
+		    uc_is_general_category(c, UC_PARAGRAPH_SEPARATOR) || uc_is_general_category(c, UC_PRIVATE_USE) ||
+		    uc_is_property_default_ignorable_code_point(c) || c == 0x2800) {
+			*bad = c;
+			return "must not contain invisible or format characters";
+		}
+	}
+	return NULL;
+}
+
+/* "U+XXXX NAME" (or "U+XXXX" when the code point has no name) in the arena. */
+char *
+unicode_describe(struct arena *a, uint32_t c)
+{
+	char name[UNINAME_MAX];
+
+	if (unicode_character_name(c, name) != NULL)
+		return arena_printf(a, "U+%04X %s", (unsigned)c, name);
+	return arena_printf(a, "U+%04X", (unsigned)c);
 }
 
 /* The two keys in the arena; NULL when out of memory. */

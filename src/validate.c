@@ -443,7 +443,8 @@ check_string(struct req *r, const char *where, const struct field *f, const stru
 	size_t		 cps = utf8_len(v->s, v->len);
 	struct verr	*e;
 	char		 norm[1024], reason[256], why[128];
-	const char	*dwhy;
+	const char	*dwhy, *lwhy;
+	uint32_t	 lbad;
 	long long	 n;
 	int64_t		 t;
 	int		 role, rc, tz = 0;
@@ -566,6 +567,13 @@ check_string(struct req *r, const char *where, const struct field *f, const stru
 		if ((e = field_err(r, where, f, v, "value_error",
 		    "Value error, must not contain control characters")) != NULL)
 			e->ctx = "{\"error\":{}}";
+		return;
+	}
+	if (f->lookalike && (lwhy = username_lookalike(v->s, v->len, &lbad)) != NULL) {
+		if ((e = field_err(r, where, f, v, "value_error", NULL)) != NULL) {
+			e->msg = arena_printf(r->arena, "Value error, %s (%s)", lwhy, unicode_describe(r->arena, lbad));
+			e->ctx = "{\"error\":{}}";
+		}
 		return;
 	}
 	switch (f->type) {
