@@ -22,7 +22,7 @@
 
 struct config cfg;
 
-enum ckind { C_PATH, C_INT, C_LEVEL, C_BOOL, C_CAPS };
+enum ckind { C_PATH, C_INT, C_LEVEL, C_BOOL, C_CAPS, C_NETS };
 
 static const struct ckey {
 	const char	*name;
@@ -45,7 +45,17 @@ static const struct ckey {
 	{ "registration", C_BOOL, offsetof(struct config, registration), 0, 0, sizeof(int), 1 },
 	{ "api_key_query", C_BOOL, offsetof(struct config, api_key_query), 0, 0, sizeof(int), 1 },
 	{ "login_failures_per_account", C_INT, offsetof(struct config, throttle_account), 1, 1000, sizeof(int), 1 },
+	{ "login_failures_per_account_total", C_INT, offsetof(struct config, throttle_account_total), 1, 100000,
+	    sizeof(int), 1 },
 	{ "login_failures_per_address", C_INT, offsetof(struct config, throttle_address), 1, 100000, sizeof(int), 1 },
+	{ "login_known_address_lifetime", C_INT, offsetof(struct config, known_lifetime), 0, 31536000, sizeof(long),
+	    1 },
+	{ "trusted_proxies", C_NETS, offsetof(struct config, trusted_proxies), 0, 0, 0, 1 },
+	{ "rate_limit_admin_writes", C_INT, offsetof(struct config, rate_admin_writes), 0, 1000000, sizeof(int), 1 },
+	{ "rate_limit_refresh", C_INT, offsetof(struct config, rate_refresh), 0, 1000000, sizeof(int), 1 },
+	{ "rate_limit_register", C_INT, offsetof(struct config, rate_register), 0, 1000000, sizeof(int), 1 },
+	{ "max_sessions_per_user", C_INT, offsetof(struct config, max_sessions), 1, 100000, sizeof(int), 1 },
+	{ "prune_interval", C_INT, offsetof(struct config, prune_interval), 0, 86400, sizeof(long), 1 },
 	{ "login_failure_window", C_INT, offsetof(struct config, throttle_window), 1, 86400, sizeof(long), 1 },
 	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1 },
 	{ "login_block_time", C_INT, offsetof(struct config, throttle_block), 1, 3600, sizeof(long), 1 },
@@ -70,7 +80,14 @@ config_defaults(struct config *c)
 	c->registration = 0;
 	c->api_key_query = 1;
 	c->throttle_account = 5;
+	c->throttle_account_total = 20;
 	c->throttle_address = 50;
+	c->known_lifetime = 30 * 86400;
+	c->rate_admin_writes = 30;	/* the reference's limits (slowapi): 30/minute, 30/minute, 5/minute */
+	c->rate_refresh = 30;
+	c->rate_register = 5;
+	c->max_sessions = 10;
+	c->prune_interval = 60;
 	c->throttle_window = 300;
 	c->throttle_block = 60;
 	c->refresh_grace = 30;
@@ -128,6 +145,39 @@ parse_caps(const char *v, unsigned *out, const char *path, int line, const char 
 			return -1;
 		}
 		*out |= CAP_BIT(c);
+	}
+	return 0;
+}
+
+/* "addr, addr/bits, ..." into cfg.trusted_proxies; "none" or an empty value is no proxy. */
+static int
+parse_nets(const char *v, struct config *c, const char *path, int line, const char *key)
+{
+	const char	*p = v, *e;
+	size_t		 n;
+
+	c->trusted_proxies_n = 0;
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, ", \t");
+		e = p + n;
+		if (n == 4 && strncmp(p, "none", 4) == 0) {
+			p = e;
+			continue;
+		}
+		if (c->trusted_proxies_n == TRUSTED_PROXIES_MAX) {
+			log_err("%s:%d: %s: at most %d addresses or ranges", path, line, key, TRUSTED_PROXIES_MAX);
+			return -1;
+		}
+		if (net_parse(p, n, &c->trusted_proxies[c->trusted_proxies_n]) == -1) {
+			log_err("%s:%d: %s: \"%.*s\" is not an IPv4 or IPv6 address or CIDR range", path, line, key,
+			    (int)n, p);
+			return -1;
+		}
+		c->trusted_proxies_n++;
+		p = e;
 	}
 	return 0;
 }
@@ -191,6 +241,8 @@ config_set(struct config *c, const struct ckey *k, const char *v, const char *pa
 		return 0;
 	case C_CAPS:
 		return parse_caps(v, (unsigned *)(void *)dst, path, line, k->name);
+	case C_NETS:
+		return parse_nets(v, c, path, line, k->name);
 	case C_INT:
 		if (parse_long(v, k->min, k->max, &n) == -1) {
 			log_err("%s:%d: %s must be a whole number from %lld to %lld", path, line, k->name,

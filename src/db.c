@@ -19,6 +19,10 @@
 
 #include "gatehouse.h"
 
+/* Rotated sessions a login keeps for reuse detection: a rotated token presented after the grace revokes the
+   login while its row is kept; an older one (rows trimmed) is simply invalid. */
+#define SESSIONS_ROTATED_KEPT 8
+
 static sqlite3 *db;
 static int	 db_reopen;	/* the file was found read-only: reopen it before the next request */
 static char	 db_path[1024];	/* for reopening */
@@ -181,6 +185,14 @@ static const char *const migrations[] = {
 	"  INSERT INTO users_fts (rowid, username_skey, email_skey) VALUES (new.uid, new.username_skey, new.email_skey);"
 	" END;"
 	"PRAGMA user_version = 5;",
+
+	/* 6: what bounds the database's growth: every throttle row says when it may be pruned, and the prunes of
+	   expired and revoked sessions and of stale throttle rows walk indexes instead of the tables. */
+	"ALTER TABLE throttle ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX throttle_expires ON throttle (expires_at);"
+	"CREATE INDEX sessions_refresh_expires ON sessions (refresh_expires_at);"
+	"CREATE INDEX sessions_revoked ON sessions (revoked_at) WHERE revoked_at IS NOT NULL;"
+	"PRAGMA user_version = 6;",
 };
 
 #define USER_COLS \
@@ -238,6 +250,13 @@ enum stmt {
 	STMT_THROTTLE_GET,
 	STMT_THROTTLE_PUT,
 	STMT_THROTTLE_DEL,
+	STMT_RATE_HIT,
+	STMT_SESSIONS_CAP,
+	STMT_SESSIONS_DEAD_OF_USER,
+	STMT_SESSIONS_TRIM_FAMILY,
+	STMT_PRUNE_SESSIONS_EXPIRED,
+	STMT_PRUNE_SESSIONS_REVOKED,
+	STMT_PRUNE_THROTTLE,
 	STMT_AUDIT_COUNT,
 	STMT_AUDIT_LIST,		/* + sort * 2 + order: ten statements */
 	STMT_AUDIT_LIST_LAST = STMT_AUDIT_LIST + 9,
@@ -352,12 +371,39 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    "SELECT k.kid, k.name, k.fingerprint, u.id FROM api_keys k JOIN users u ON u.uid = k.uid"
 	    " WHERE k.id = ?1 AND (?2 IS NULL OR k.uid = ?2)",
 	[STMT_KEY_REVOKE] = "UPDATE api_keys SET is_active = 0 WHERE kid = ?1",
-	[STMT_THROTTLE_GET] = "SELECT failures, window_start, blocked_until FROM throttle WHERE key = ?1",
+	[STMT_THROTTLE_GET] = "SELECT failures, window_start, blocked_until, expires_at FROM throttle WHERE key = ?1",
 	[STMT_THROTTLE_PUT] =
-	    "INSERT INTO throttle (key, failures, window_start, blocked_until) VALUES (?1, ?2, ?3, ?4)"
+	    "INSERT INTO throttle (key, failures, window_start, blocked_until, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 	    " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,"
-	    " blocked_until = excluded.blocked_until",
+	    " blocked_until = excluded.blocked_until, expires_at = excluded.expires_at",
 	[STMT_THROTTLE_DEL] = "DELETE FROM throttle WHERE key = ?1",
+	/* One request against a fixed window of ?3 microseconds, counted atomically: the count so far and when
+	   the window started. In the SET clause every column still names the old value. */
+	[STMT_RATE_HIT] =
+	    "INSERT INTO throttle (key, failures, window_start, blocked_until, expires_at) VALUES (?1, 1, ?2, 0, ?2 + ?3)"
+	    " ON CONFLICT (key) DO UPDATE SET"
+	    " failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END,"
+	    " window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END,"
+	    " expires_at = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END + ?3"
+	    " RETURNING failures, window_start",
+	/* Ends a user's logins past the newest ?3 (by last activity): every session of each such login. */
+	[STMT_SESSIONS_CAP] =
+	    "DELETE FROM sessions WHERE uid = ?1 AND coalesce(family, id) IN ("
+	    " SELECT coalesce(family, id) AS f FROM sessions"
+	    " WHERE uid = ?1 AND revoked_at IS NULL AND refresh_expires_at > ?2"
+	    " GROUP BY f ORDER BY max(id) DESC LIMIT -1 OFFSET ?3)",
+	[STMT_SESSIONS_DEAD_OF_USER] =
+	    "DELETE FROM sessions WHERE uid = ?1 AND (revoked_at IS NOT NULL OR refresh_expires_at <= ?2)",
+	/* A login keeps its newest ?2 rotated sessions (reuse detection needs the recent ones). */
+	[STMT_SESSIONS_TRIM_FAMILY] =
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+	    " WHERE (id = ?1 OR family = ?1) AND rotated_at IS NOT NULL ORDER BY id DESC LIMIT -1 OFFSET ?2)",
+	[STMT_PRUNE_SESSIONS_EXPIRED] =
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE refresh_expires_at <= ?1 LIMIT ?2)",
+	[STMT_PRUNE_SESSIONS_REVOKED] =
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL LIMIT ?1)",
+	[STMT_PRUNE_THROTTLE] =
+	    "DELETE FROM throttle WHERE key IN (SELECT key FROM throttle WHERE expires_at <= ?1 LIMIT ?2)",
 	[STMT_AUDIT_COUNT] = "SELECT count(*) FROM audit a" AUDIT_WHERE,
 	/* In the order of query_audit_list's sort literal: created_at, action, resource_type, ip_address,
 	   username; ascending then descending; id breaks ties. */
@@ -1008,12 +1054,18 @@ db_user_epoch(int64_t uid, int64_t *epoch)
 	return r;
 }
 
-/* A new session; family is the first session of the login (0: this one starts a login). */
+/*
+ * A new session; family is the first session of the login (0: this one starts a login). In the caller's
+ * transaction it also bounds what a user can accumulate: a new login removes the user's revoked and expired
+ * sessions and ends the logins past max_sessions_per_user (least recently refreshed first); a refresh keeps the
+ * login's SESSIONS_ROTATED_KEPT newest rotated sessions. So no loop of logins or refreshes grows the table.
+ */
 enum db_rc
 db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
     const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family)
 {
-	sqlite3_stmt *st = stmt(STMT_SESSION_INSERT_FAMILY);
+	sqlite3_stmt	*st = stmt(STMT_SESSION_INSERT_FAMILY);
+	enum db_rc	 rc;
 
 	if (st == NULL)
 		return DB_FAIL;
@@ -1027,7 +1079,24 @@ db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_ex
 		sqlite3_bind_int64(st, 7, family);
 	else
 		sqlite3_bind_null(st, 7);
-	return exec_stmt(st, "insert session");
+	if ((rc = exec_stmt(st, "insert session")) != DB_OK)
+		return rc;
+	if (family > 0) {
+		/* A refresh: the login keeps only its newest rotated sessions, so a refresh loop cannot grow it. */
+		if ((st = stmt(STMT_SESSIONS_TRIM_FAMILY)) == NULL)
+			return DB_FAIL;
+		sqlite3_bind_int64(st, 1, family);
+		sqlite3_bind_int64(st, 2, SESSIONS_ROTATED_KEPT);
+		return exec_stmt(st, "trim a login's rotated sessions");
+	}
+	/* A new login: the user's dead sessions go, and the logins past max_sessions_per_user, oldest first. */
+	if ((rc = exec_two(STMT_SESSIONS_DEAD_OF_USER, uid, now, "remove dead sessions")) != DB_OK ||
+	    (st = stmt(STMT_SESSIONS_CAP)) == NULL)
+		return rc != DB_OK ? rc : DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, cfg.max_sessions);
+	return exec_stmt(st, "cap live logins");
 }
 
 enum db_rc
@@ -1669,6 +1738,7 @@ db_throttle_get(const char *key, struct throttle *t)
 		t->failures = sqlite3_column_int64(st, 0);
 		t->window_start = sqlite3_column_int64(st, 1);
 		t->blocked_until = sqlite3_column_int64(st, 2);
+		t->expires_at = sqlite3_column_int64(st, 3);
 	}
 	stmt_done(st);
 	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NONE : db_rc_of(rc, "read throttle");
@@ -1685,7 +1755,70 @@ db_throttle_put(const char *key, const struct throttle *t)
 	sqlite3_bind_int64(st, 2, t->failures);
 	sqlite3_bind_int64(st, 3, t->window_start);
 	sqlite3_bind_int64(st, 4, t->blocked_until);
+	sqlite3_bind_int64(st, 5, t->expires_at);
 	return exec_stmt(st, "write throttle");
+}
+
+/* Counts one request on key in a fixed window of window_us: *count includes this one. Atomic on its own. */
+enum db_rc
+db_rate_hit(const char *key, int64_t now, int64_t window_us, int64_t *count, int64_t *window_start)
+{
+	sqlite3_stmt	*st = stmt(STMT_RATE_HIT);
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, window_us);
+	if ((r = step_row(st, "count a request")) == DB_OK) {
+		*count = sqlite3_column_int64(st, 0);
+		*window_start = sqlite3_column_int64(st, 1);
+	}
+	stmt_done(st);
+	return r == DB_NONE ? DB_FAIL : r;
+}
+
+static enum db_rc
+prune_one(enum stmt which, int64_t now, int nbind, long limit, long long *n, const char *what)
+{
+	sqlite3_stmt	*st = stmt(which);
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	if (nbind == 2) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, limit);
+	} else
+		sqlite3_bind_int64(st, 1, limit);
+	if ((r = exec_stmt(st, what)) == DB_OK)
+		*n += sqlite3_changes(db);
+	return r;
+}
+
+/*
+ * Removes at most limit expired sessions, limit revoked ones and limit throttle rows past their expiry, in one
+ * write transaction; adds the counts removed to *sessions and *throttle. Bounded work: call again while a count
+ * reached its limit.
+ */
+enum db_rc
+db_prune(int64_t now, long limit, long long *sessions, long long *throttle)
+{
+	enum db_rc rc;
+
+	if ((rc = db_begin()) != DB_OK)
+		return rc;
+	if ((rc = prune_one(STMT_PRUNE_SESSIONS_EXPIRED, now, 2, limit, sessions, "prune expired sessions")) !=
+	    DB_OK ||
+	    (rc = prune_one(STMT_PRUNE_SESSIONS_REVOKED, now, 1, limit, sessions, "prune revoked sessions")) !=
+	    DB_OK ||
+	    (rc = prune_one(STMT_PRUNE_THROTTLE, now, 2, limit, throttle, "prune throttle rows")) != DB_OK ||
+	    (rc = db_commit()) != DB_OK) {
+		db_rollback();
+		return rc;
+	}
+	return DB_OK;
 }
 
 enum db_rc

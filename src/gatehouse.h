@@ -189,6 +189,15 @@ enum cap {
 };
 #define CAP_BIT(c)	(1u << (c))
 
+/* An IPv4 or IPv6 address or CIDR range (net.c). */
+struct net {
+	int		 family;	/* 4 or 6 */
+	int		 prefix;	/* bits: 32 or 128 for one address */
+	unsigned char	 addr[16];
+};
+
+#define TRUSTED_PROXIES_MAX 32
+
 struct config {
 	char	 database[1024];
 	char	 log_file[1024];
@@ -202,10 +211,19 @@ struct config {
 	int	 workers;		/* for gatehouse --listen */
 	int	 registration;		/* POST /auth/register/ is open */
 	int	 api_key_query;		/* ?api_key= is read (deprecated) */
-	int	 throttle_account;	/* failed logins per account within throttle_window ... */
-	int	 throttle_address;	/* ... and per client address, before a block */
+	int	 throttle_account;	/* failed logins per account and address group within throttle_window ... */
+	int	 throttle_account_total;	/* ... per account from any address (unknown addresses only) ... */
+	int	 throttle_address;	/* ... and per address group (accounts not known there), before a block */
 	long	 throttle_window;	/* seconds */
 	long	 throttle_block;	/* seconds a block lasts */
+	long	 known_lifetime;	/* seconds an address stays known for an account after a login (0: never) */
+	struct net trusted_proxies[TRUSTED_PROXIES_MAX];
+	int	 trusted_proxies_n;
+	int	 rate_admin_writes;	/* requests per minute and address group; 0: no limit */
+	int	 rate_refresh;
+	int	 rate_register;
+	int	 max_sessions;		/* live logins per user; the oldest past it are ended */
+	long	 prune_interval;	/* seconds between opportunistic prunes in a worker; 0: never */
 	long	 refresh_grace;		/* seconds a rotated refresh token still works; later use is reuse */
 	unsigned role_caps[4];		/* per role (enum role), a bit per enum cap */
 };
@@ -215,6 +233,15 @@ extern struct config	 cfg;
 void	 config_defaults(struct config *);
 int	 config_load(struct config *, const char *path, int must_exist);	/* 0 or -1 (logged) */
 const char *config_default_path(void);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* net.c: addresses, CIDR ranges, the client address behind trusted proxies, the throttle's address group. */
+
+int	 net_parse(const char *, size_t, struct net *);	/* "a.b.c.d", "v6", with optional "/bits"; 0 or -1 */
+int	 net_contains(const struct net *range, const struct net *addr);
+const char *net_client(struct arena *, const char *remote_addr, const char *x_forwarded_for,
+	    const char *x_real_ip);
+const char *net_group(struct arena *, const char *addr);
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* password.c: yescrypt through libxcrypt. */
@@ -355,11 +382,33 @@ struct throttle {
 	int64_t		 failures;
 	int64_t		 window_start;
 	int64_t		 blocked_until;
+	int64_t		 expires_at;	/* when the row may be pruned */
 };
 
 enum db_rc db_throttle_get(const char *key, struct throttle *);
 enum db_rc db_throttle_put(const char *key, const struct throttle *);
 enum db_rc db_throttle_clear(const char *key);
+enum db_rc db_rate_hit(const char *key, int64_t now, int64_t window_us, int64_t *count, int64_t *window_start);
+enum db_rc db_prune(int64_t now, long limit, long long *sessions, long long *throttle);
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* throttle.c: failed-login throttling, per-route request limits, pruning; shared by every worker (SQLite). */
+
+/* The route classes with a request limit per minute and address group (the reference's slowapi limits). */
+enum rate { RATE_NONE, RATE_ADMIN_WRITE, RATE_REFRESH, RATE_REGISTER, RATE__MAX };
+
+/* Seconds before name may be tried from this client (0: go on), or -1 when the database cannot say. */
+long	 throttle_login_check(struct req *, const char *name, size_t len);
+/* Count a failed password for name, or record a success (clears the pair, marks the address known).
+   Both run inside the caller's BEGIN IMMEDIATE transaction. */
+enum db_rc throttle_login_failed(struct req *, const char *name, size_t len);
+enum db_rc throttle_login_succeeded(struct req *, const char *name, size_t len);
+/* 429 with Retry-After: wait seconds; detail is what "...; try again in N seconds" starts with. */
+enum err throttle_refuse(struct req *, struct reply *, long wait, const char *what);
+/* Counts this request against its route's limit; ERR_OK, or 429 (set on rep) past it, or 503. */
+enum err throttle_rate(struct req *, struct reply *, enum rate);
+void	 throttle_maintain(int64_t now);	/* after a request: prune now and then, bounded */
+enum db_rc throttle_prune_all(int64_t now, long long *sessions, long long *throttle);
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* audit.c: the hash-chained audit trail, written in the transaction of the change it records. */
@@ -550,7 +599,7 @@ struct req {
 	const char	*content_type;
 	const char	*authorization;
 	const char	*api_key;	/* X-Api-Key */
-	const char	*remote_addr;
+	const char	*remote_addr;	/* the client: REMOTE_ADDR, or behind trusted proxies the forwarded one */
 	const struct cgi_env *env;	/* everything else the server passed */
 	int		 secure;	/* the request came over https: HTTPS=on from the server */
 	const char	*body;
@@ -593,6 +642,7 @@ struct route {
 	const struct schema	*schema;	/* the JSON (or form) body */
 	const struct schema	*query;
 	enum param		 param;
+	enum rate		 rate;		/* a request limit per minute and client, or RATE_NONE */
 };
 
 /* Where a streamed response goes: the web server's output, or a buffer in tests. */
@@ -630,6 +680,8 @@ struct cgi_env {
 	const char	*require_cap;		/* GATEHOUSE_REQUIRE_CAP (authorizer role) */
 	const char	*signin_url;		/* GATEHOUSE_SIGNIN_URL (authorizer role) */
 	const char	*request_id;	/* REQUEST_ID, set by the web server (nginx: $request_id), never by a client */
+	const char	*forwarded_for;	/* X-Forwarded-For, read only from trusted_proxies */
+	const char	*real_ip;	/* X-Real-IP, likewise */
 };
 
 void	 request_route_path(struct req *, const struct cgi_env *);

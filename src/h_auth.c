@@ -213,84 +213,21 @@ h_me(struct req *r, struct reply *rep)
  * another method or cost is replaced on success. The write lock is taken only after hashing.
  */
 /*
- * Failed-login throttling, shared by every worker through SQLite. Two counters: one per account and client
- * address together, one per address. Keying the account counter by address too means an attacker elsewhere
- * cannot lock a user out; the address counter bounds how fast one address can guess across accounts. A block
- * lasts login_block_time seconds and then lifts by itself.
- */
-static void
-throttle_keys(struct req *r, const char *name, size_t len, char **acct, char **addr)
-{
-	const char *ip = r->remote_addr != NULL ? r->remote_addr : "-";
-	char *folded = utf8_fold(r->arena, name, len);
-
-	*acct = folded != NULL ? arena_printf(r->arena, "account:%s@%s", folded, ip) : NULL;
-	*addr = arena_printf(r->arena, "address:%s", ip);
-}
-
-/* Seconds left of a block on either key, or 0. */
-static long
-throttle_blocked(struct req *r, char *const keys[2])
-{
-	struct throttle	 t;
-	int64_t		 until = 0;
-	int		 i;
-
-	for (i = 0; i < 2; i++)
-		if (keys[i] != NULL && db_throttle_get(keys[i], &t) == DB_OK && t.blocked_until > until)
-			until = t.blocked_until;
-	return until > r->now ? (long)((until - r->now + 999999) / 1000000) : 0;
-}
-
-/*
- * Whether a password guess by this name from this address may go ahead: ERR_OK, or 429 with Retry-After. Sets
- * keys for guess_failed. Login and change-password both call this, so their failures count together.
+ * Whether a password guess by this name from this client may go ahead: ERR_OK, or 429 with Retry-After (or 503).
+ * Login and change-password both call this, so their failures count together (throttle.c has the design).
  */
 static enum err
-guess_blocked(struct req *r, struct reply *rep, const char *name, size_t len, char *keys[2])
+guess_blocked(struct req *r, struct reply *rep, const char *name, size_t len)
 {
 	long wait;
 
-	throttle_keys(r, name, len, &keys[0], &keys[1]);
-	if ((wait = throttle_blocked(r, keys)) <= 0)
+	if ((wait = throttle_login_check(r, name, len)) == 0)
 		return ERR_OK;
-	buf_printf(&rep->hdr, "Retry-After: %ld\r\n", wait);
+	if (wait < 0)
+		return ERR_UNAVAILABLE;
 	r->event = "login.throttled";
 	r->event_name = name;
-	return reply_error(rep, ERR_THROTTLED,
-	    arena_printf(r->arena, "Too many failed logins; try again in %ld seconds", wait));
-}
-
-/* Counts one failure on each key; inside the caller's write transaction. */
-static enum db_rc
-throttle_fail(struct req *r, char *const keys[2])
-{
-	static const int	 which[2] = { 0, 1 };
-	struct throttle		 t;
-	enum db_rc		 rc;
-	int			 i, limit;
-
-	for (i = 0; i < 2; i++) {
-		if (keys[i] == NULL)
-			continue;
-		if ((rc = db_throttle_get(keys[i], &t)) != DB_OK && rc != DB_NONE)
-			return rc;
-		if (rc == DB_NONE || t.window_start + (int64_t)cfg.throttle_window * 1000000 <= r->now) {
-			t.failures = 0;
-			t.window_start = r->now;
-		}
-		limit = which[i] == 0 ? cfg.throttle_account : cfg.throttle_address;
-		if (++t.failures >= limit) {
-			t.blocked_until = r->now + (int64_t)cfg.throttle_block * 1000000;
-			t.failures = 0;
-			t.window_start = r->now;
-			log_warn("login: %s blocked for %ld s after %d failures", i == 0 ? "an account" : "an address",
-			    cfg.throttle_block, limit);
-		}
-		if ((rc = db_throttle_put(keys[i], &t)) != DB_OK)
-			return rc;
-	}
-	return DB_OK;
+	return throttle_refuse(r, rep, wait, "Too many failed logins");
 }
 
 /*
@@ -299,13 +236,13 @@ throttle_fail(struct req *r, char *const keys[2])
  */
 static void
 guess_failed(struct req *r, const struct user *who, const char *action, const char *resource_id,
-    const char *details, char *const keys[2])
+    const char *details, const char *name, size_t len)
 {
 	enum db_rc rc;
 
 	if ((rc = db_begin()) != DB_OK ||
 	    (rc = audit_log_as(r, who, action, "user", resource_id, details)) != DB_OK ||
-	    (rc = throttle_fail(r, keys)) != DB_OK ||
+	    (rc = throttle_login_failed(r, name, len)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();
 		log_warn("cannot record a failed password guess (%s)", action);
@@ -313,8 +250,7 @@ guess_failed(struct req *r, const struct user *who, const char *action, const ch
 }
 
 static enum err
-login_failed(struct req *r, const struct user *who, const char *name, size_t len, const char *reason,
-    char *const keys[2])
+login_failed(struct req *r, const struct user *who, const char *name, size_t len, const char *reason)
 {
 	size_t i = 0, cps = 0;
 
@@ -323,7 +259,7 @@ login_failed(struct req *r, const struct user *who, const char *name, size_t len
 		for (i++; i < len && ((unsigned char)name[i] & 0xc0) == 0x80; i++)
 			;
 	guess_failed(r, who, "user.login.failure", NULL,
-	    jw_object(r->arena, "username", arena_strndup(r->arena, name, i), "reason", reason, NULL), keys);
+	    jw_object(r->arena, "username", arena_strndup(r->arena, name, i), "reason", reason, NULL), name, len);
 	return ERR_LOGIN_FAILED;
 }
 
@@ -481,13 +417,13 @@ h_login(struct req *r, struct reply *rep)
 {
 	const struct value	*name = &r->v[LOGIN_USERNAME], *pw = &r->v[LOGIN_PASSWORD];
 	struct user		 u;
-	char			 newhash[CRYPT_OUTPUT_SIZE], *rehash, *keys[2];
+	char			 newhash[CRYPT_OUTPUT_SIZE], *rehash;
 	int64_t			 epoch;
 	int			 tries = 0;
 	enum db_rc		 rc;
 	enum err		 e;
 
-	if ((e = guess_blocked(r, rep, name->s, name->len, keys)) != ERR_OK)
+	if ((e = guess_blocked(r, rep, name->s, name->len)) != ERR_OK)
 		return e;
 again:
 	rehash = NULL;
@@ -495,18 +431,18 @@ again:
 	rc = memchr(name->s, '\0', name->len) != NULL ? DB_NONE : db_user_by_login(r->arena, name->s, name->len, &u);
 	if (rc == DB_NONE) {
 		password_dummy_verify(pw->s, pw->len, cfg.hash_cost);
-		return login_failed(r, NULL, name->s, name->len, "invalid_credentials", keys);
+		return login_failed(r, NULL, name->s, name->len, "invalid_credentials");
 	}
 	if (rc != DB_OK)
 		return db_err(rc);
 	if (!password_verify(pw->s, pw->len, u.password_hash))
-		return login_failed(r, NULL, name->s, name->len, "invalid_credentials", keys);
+		return login_failed(r, NULL, name->s, name->len, "invalid_credentials");
 	if (u.status == STATUS_PENDING) {
-		login_failed(r, &u, name->s, name->len, "pending_approval", keys);
+		login_failed(r, &u, name->s, name->len, "pending_approval");
 		return reply_error(rep, ERR_FORBIDDEN, "Your account is awaiting approval");
 	}
 	if (u.status != STATUS_ACTIVE) {
-		login_failed(r, &u, name->s, name->len, "account_not_active", keys);
+		login_failed(r, &u, name->s, name->len, "account_not_active");
 		return reply_error(rep, ERR_FORBIDDEN, "Account not active");
 	}
 	if (password_needs_rehash(u.password_hash, cfg.hash_cost) &&
@@ -521,7 +457,7 @@ again:
 		db_rollback();
 		wipe(newhash, sizeof(newhash));
 		if (rc == DB_NONE)
-			return login_failed(r, NULL, name->s, name->len, "invalid_credentials", keys);
+			return login_failed(r, NULL, name->s, name->len, "invalid_credentials");
 		if (rc != DB_OK)
 			return db_err(rc);
 		if (++tries < 3)
@@ -529,7 +465,7 @@ again:
 		return ERR_LOGIN_FAILED;	/* the account keeps changing under this login */
 	}
 	if ((rc = db_user_set_login(u.uid, r->now, rehash, u.password_hash)) != DB_OK ||
-	    (keys[0] != NULL && (rc = db_throttle_clear(keys[0])) != DB_OK) ||
+	    (rc = throttle_login_succeeded(r, name->s, name->len)) != DB_OK ||
 	    (rc = mint_pair(r, rep, &u, 0)) != DB_OK ||
 	    (rc = audit_log_as(r, &u, "user.login.success", "user", NULL, NULL)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
@@ -687,21 +623,21 @@ h_change_password(struct req *r, struct reply *rep)
 {
 	const struct value	*cur = &r->v[0], *nw = &r->v[1];
 	struct user		 u;
-	char			 hash[CRYPT_OUTPUT_SIZE], *keys[2];
+	char			 hash[CRYPT_OUTPUT_SIZE];
 	const char		*name = r->who.username;
 	int64_t			 epoch;
 	int			 tries = 0;
 	enum db_rc		 rc;
 	enum err		 e;
 
-	if ((e = guess_blocked(r, rep, name, strlen(name), keys)) != ERR_OK)
+	if ((e = guess_blocked(r, rep, name, strlen(name))) != ERR_OK)
 		return e;
 again:
 	if ((rc = db_user_by_login(r->arena, name, strlen(name), &u)) != DB_OK)
 		return rc == DB_NONE ? ERR_UNAUTHORIZED : db_err(rc);
 	if (!password_verify(cur->s, cur->len, u.password_hash)) {
 		guess_failed(r, &u, "user.change_password.failure", u.id,
-		    jw_object(r->arena, "reason", "invalid_current_password", NULL), keys);
+		    jw_object(r->arena, "reason", "invalid_current_password", NULL), name, strlen(name));
 		return reply_error(rep, ERR_BAD_REQUEST, "Current password is incorrect");
 	}
 	if (password_hash(nw->s, nw->len, cfg.hash_cost, hash, sizeof(hash)) == -1)
@@ -720,7 +656,7 @@ again:
 		return ERR_UNAUTHORIZED;
 	}
 	if ((rc = db_user_revoke(u.uid, hash, r->now)) != DB_OK ||
-	    (keys[0] != NULL && (rc = db_throttle_clear(keys[0])) != DB_OK) ||
+	    (rc = throttle_login_succeeded(r, name, strlen(name))) != DB_OK ||
 	    (rc = audit_log(r, "user.change_password", "user", u.id, NULL)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();

@@ -168,6 +168,8 @@ loop_run(void)
 		env.require_cap = env_copy(&app.arena, "GATEHOUSE_REQUIRE_CAP");
 		env.signin_url = env_copy(&app.arena, "GATEHOUSE_SIGNIN_URL");
 		env.request_id = env_copy(&app.arena, "REQUEST_ID");
+		env.forwarded_for = env_copy(&app.arena, "HTTP_X_FORWARDED_FOR");
+		env.real_ip = env_copy(&app.arena, "HTTP_X_REAL_IP");
 
 		state = read_body(env.content_length, &body);
 		if (!db_ok) {
@@ -191,6 +193,8 @@ loop_run(void)
 			    priv_who(), strerror(hup_errno));
 			hup_errno = 0;
 		}
+		if (db_ok)
+			throttle_maintain(now_us());	/* after the answer is out: the client does not wait for it */
 		sigprocmask(SIG_UNBLOCK, &term, NULL);
 	}
 	alarm(0);

@@ -155,7 +155,7 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	r.content_type = env->content_type;
 	r.authorization = env->authorization;
 	r.api_key = env->api_key;
-	r.remote_addr = env->remote_addr;
+	r.remote_addr = net_client(r.arena, env->remote_addr, env->forwarded_for, env->real_ip);
 	r.env = env;
 	/* HTTPS comes from the server itself. X-Forwarded-Proto would be believed only from a trusted proxy, and no
 	   proxy is trusted yet, so it is never read. */

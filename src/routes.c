@@ -19,36 +19,38 @@
 
 /* First match wins among routes with the request's method; fixed segments come before "{}" where they overlap. */
 static const struct route routes[] = {
-	{ M_GET, "/health", h_health, CAP_NONE, NULL, NULL, P_NONE },
-	{ M_POST, "/auth/login", h_login, CAP_NONE, &schema_login, NULL, P_NONE },
-	{ M_GET, "/auth/me", h_me, CAP_USER, NULL, NULL, P_NONE },
-	{ M_GET, "/auth/me/permissions", h_permissions, CAP_USER, NULL, NULL, P_NONE },
-	{ M_POST, "/auth/refresh", h_refresh, CAP_NONE, &schema_refresh, NULL, P_NONE },
-	{ M_POST, "/auth/logout", h_logout, CAP_NONE, &schema_refresh, NULL, P_NONE },
-	{ M_GET, "/auth/config", h_config, CAP_NONE, NULL, NULL, P_NONE },
-	{ M_POST, "/auth/change-password", h_change_password, CAP_USER, &schema_change_password, NULL, P_NONE },
-	{ M_POST, "/auth/register", h_register, CAP_NONE, &schema_register, NULL, P_NONE },
-	{ M_GET, "/auth/api-keys", h_keys_list, CAP_USER, NULL, &query_page, P_NONE },
-	{ M_POST, "/auth/api-keys", h_keys_create, CAP_USER, &schema_api_key_create, NULL, P_NONE },
-	{ M_DELETE, "/auth/api-keys/{}", h_keys_delete, CAP_USER, NULL, NULL, P_KEY_ID },
-	{ M_GET, "/admin/api-keys", h_admin_keys_list, U, NULL, &query_admin_keys, P_NONE },
-	{ M_POST, "/admin/api-keys", h_admin_keys_create, U, &schema_admin_api_key_create, NULL, P_NONE },
-	{ M_DELETE, "/admin/api-keys/{}", h_admin_keys_delete, U, NULL, NULL, P_KEY_ID },
-	{ M_POST, "/admin/users", h_users_create, U, &schema_admin_user_create, NULL, P_NONE },
-	{ M_GET, "/admin/users", h_users_list, U, NULL, &query_users_list, P_NONE },
-	{ M_GET, "/admin/users/names", h_users_names, U, NULL, &query_users_names, P_NONE },
-	{ M_GET, "/admin/users/export.csv", h_users_export, U, NULL, NULL, P_NONE },
-	{ M_GET, "/admin/users/{}", h_users_get, U, NULL, NULL, P_USER_ID },
-	{ M_PATCH, "/admin/users/{}", h_users_update, U, &schema_user_update, NULL, P_USER_ID },
-	{ M_DELETE, "/admin/users/{}", h_users_delete, U, NULL, NULL, P_USER_ID },
-	{ M_POST, "/admin/users/{}/deactivate", h_users_deactivate, U, NULL, NULL, P_USER_ID },
-	{ M_POST, "/admin/users/{}/approve", h_users_approve, U, &schema_approve, NULL, P_USER_ID },
-	{ M_POST, "/admin/users/{}/reject", h_users_reject, U, NULL, NULL, P_USER_ID },
+	{ M_GET, "/health", h_health, CAP_NONE, NULL, NULL, P_NONE, RATE_NONE },
+	{ M_POST, "/auth/login", h_login, CAP_NONE, &schema_login, NULL, P_NONE, RATE_NONE },
+	{ M_GET, "/auth/me", h_me, CAP_USER, NULL, NULL, P_NONE, RATE_NONE },
+	{ M_GET, "/auth/me/permissions", h_permissions, CAP_USER, NULL, NULL, P_NONE, RATE_NONE },
+	{ M_POST, "/auth/refresh", h_refresh, CAP_NONE, &schema_refresh, NULL, P_NONE, RATE_REFRESH },
+	{ M_POST, "/auth/logout", h_logout, CAP_NONE, &schema_refresh, NULL, P_NONE, RATE_NONE },
+	{ M_GET, "/auth/config", h_config, CAP_NONE, NULL, NULL, P_NONE, RATE_NONE },
+	{ M_POST, "/auth/change-password", h_change_password, CAP_USER, &schema_change_password, NULL,
+	    P_NONE, RATE_NONE },
+	{ M_POST, "/auth/register", h_register, CAP_NONE, &schema_register, NULL, P_NONE, RATE_REGISTER },
+	{ M_GET, "/auth/api-keys", h_keys_list, CAP_USER, NULL, &query_page, P_NONE, RATE_NONE },
+	{ M_POST, "/auth/api-keys", h_keys_create, CAP_USER, &schema_api_key_create, NULL, P_NONE, RATE_NONE },
+	{ M_DELETE, "/auth/api-keys/{}", h_keys_delete, CAP_USER, NULL, NULL, P_KEY_ID, RATE_NONE },
+	{ M_GET, "/admin/api-keys", h_admin_keys_list, U, NULL, &query_admin_keys, P_NONE, RATE_NONE },
+	{ M_POST, "/admin/api-keys", h_admin_keys_create, U, &schema_admin_api_key_create, NULL,
+	    P_NONE, RATE_ADMIN_WRITE },
+	{ M_DELETE, "/admin/api-keys/{}", h_admin_keys_delete, U, NULL, NULL, P_KEY_ID, RATE_ADMIN_WRITE },
+	{ M_POST, "/admin/users", h_users_create, U, &schema_admin_user_create, NULL, P_NONE, RATE_ADMIN_WRITE },
+	{ M_GET, "/admin/users", h_users_list, U, NULL, &query_users_list, P_NONE, RATE_NONE },
+	{ M_GET, "/admin/users/names", h_users_names, U, NULL, &query_users_names, P_NONE, RATE_NONE },
+	{ M_GET, "/admin/users/export.csv", h_users_export, U, NULL, NULL, P_NONE, RATE_NONE },
+	{ M_GET, "/admin/users/{}", h_users_get, U, NULL, NULL, P_USER_ID, RATE_NONE },
+	{ M_PATCH, "/admin/users/{}", h_users_update, U, &schema_user_update, NULL, P_USER_ID, RATE_ADMIN_WRITE },
+	{ M_DELETE, "/admin/users/{}", h_users_delete, U, NULL, NULL, P_USER_ID, RATE_ADMIN_WRITE },
+	{ M_POST, "/admin/users/{}/deactivate", h_users_deactivate, U, NULL, NULL, P_USER_ID, RATE_ADMIN_WRITE },
+	{ M_POST, "/admin/users/{}/approve", h_users_approve, U, &schema_approve, NULL, P_USER_ID, RATE_ADMIN_WRITE },
+	{ M_POST, "/admin/users/{}/reject", h_users_reject, U, NULL, NULL, P_USER_ID, RATE_ADMIN_WRITE },
 	{ M_POST, "/admin/users/{}/reset-password", h_users_reset_password, U, &schema_reset_password, NULL,
-	    P_USER_ID },
-	{ M_GET, "/admin/stats", h_stats, U, NULL, NULL, P_NONE },
-	{ M_GET, "/admin/audit-logs", h_audit_list, S, NULL, &query_audit_list, P_NONE },
-	{ M_GET, "/admin/audit-logs/export/{}", h_audit_export, S, NULL, &query_audit_export, P_FORMAT },
+	    P_USER_ID, RATE_ADMIN_WRITE },
+	{ M_GET, "/admin/stats", h_stats, U, NULL, NULL, P_NONE, RATE_NONE },
+	{ M_GET, "/admin/audit-logs", h_audit_list, S, NULL, &query_audit_list, P_NONE, RATE_NONE },
+	{ M_GET, "/admin/audit-logs/export/{}", h_audit_export, S, NULL, &query_audit_export, P_FORMAT, RATE_NONE },
 };
 
 #undef U
@@ -214,6 +216,11 @@ dispatch_route(struct req *r, struct reply *rep)
 		validate_body(r, rt->schema);
 	if (r->verrs.n > 0) {
 		reply_finish(r, rep, ERR_VALIDATION);
+		return;
+	}
+	/* As the reference's limiter, which runs once the request has passed authentication and validation. */
+	if (rt->rate != RATE_NONE && (e = throttle_rate(r, rep, rt->rate)) != ERR_OK) {
+		reply_finish(r, rep, e);
 		return;
 	}
 	e = rt->handler(r, rep);

@@ -7,6 +7,10 @@ ADMIN_PASSWORD='Adm1n-correct-horse'
 
 # GATEHOUSE_TEST_PORTS=LOW-HIGH: the range free_port draws from (default 20000-31999, below the ephemeral range
 # 32768- where clients take ports), so that suites sharing a machine can be kept apart.
+# The reference's per-route limits (30 admin writes a minute, ...) would trip the many writes a test file makes
+# from one address: off unless a file sets them again (later settings win); tests/bats/26-limits.bats does.
+RATE_LIMITS_OFF="--set rate_limit_admin_writes=0 --set rate_limit_refresh=0 --set rate_limit_register=0"
+
 free_port() {
 	local p lo=20000 hi=31999 range=${GATEHOUSE_TEST_PORTS:-}
 	if [ -n "$range" ]; then
@@ -36,7 +40,7 @@ start_instance() {
 		BASE="http://127.0.0.1:$PORT/api"
 		export INST PORT BASE
 		if printf '%s\n' "$ADMIN_PASSWORD" | "$RUN" --bin "$GATEHOUSE_BIN" --port "$PORT" --admin admin \
-			--password-stdin --set hash_cost=1 "$@" "$INST" >"$INST/run.out" 2>&1; then
+			--password-stdin --set hash_cost=1 $RATE_LIMITS_OFF "$@" "$INST" >"$INST/run.out" 2>&1; then
 			break
 		fi
 		cat "$INST/run.out" >&2

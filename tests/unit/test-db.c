@@ -99,6 +99,9 @@ make_v4(const char *path, const char *rows)
 	unlink(path);
 	if (db_open(path, 1) != 0)
 		return -1;
+	/* Undo migration 6 (throttle expiry, prune indexes), then migration 5. */
+	exec("DROP INDEX throttle_expires; DROP INDEX sessions_refresh_expires; DROP INDEX sessions_revoked;"
+	    "ALTER TABLE throttle DROP COLUMN expires_at;");
 	exec("DROP TRIGGER users_fts_insert; DROP TRIGGER users_fts_delete; DROP TRIGGER users_fts_update;"
 	    "DROP TABLE users_fts;"
 	    "ALTER TABLE users DROP COLUMN username_skey; ALTER TABLE users DROP COLUMN email_skey;"

@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# What bounds a client that is allowed in: the reference's per-route limits (admin writes, refresh, register),
+# the cap on live logins per user, the bound on a login's rotated sessions, and pruning without an operator.
+
+load helpers
+
+setup_file() {
+	start_instance --set registration=on --set trusted_proxies=127.0.0.1 --set rate_limit_admin_writes=3 \
+		--set rate_limit_refresh=2 --set rate_limit_register=2 --set max_sessions_per_user=3 \
+		--set prune_interval=1
+}
+teardown_file() { stop_instance; }
+# max_sessions_per_user = 3 ends older admin logins too: each test logs in afresh.
+setup() { ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD"); }
+
+# login_pair NAME PASSWORD [ADDR]: sets ACCESS and REFRESH.
+login_pair() {
+	local out
+	out=$(curl -s --max-time 20 -X POST "$BASE/auth/login" -H "X-Forwarded-For: ${3:-192.0.2.1}" \
+		--data-urlencode "username=$1" --data-urlencode "password=$2")
+	ACCESS=$(jq -r .access_token <<<"$out")
+	REFRESH=$(jq -r .refresh_token <<<"$out")
+	[ "$ACCESS" != null ]
+}
+
+# write CLASS ADDR N: the Nth request of a route class from client ADDR; sets $code.
+write() {
+	local a=(-H "X-Forwarded-For: $2")
+	case $1 in
+	admin) as_admin POST /admin/users/ "${a[@]}" -H 'Content-Type: application/json' \
+		--data "{\"username\":\"lim-$2-$3\",\"password\":\"limit-pass-1\",\"role\":\"viewer\"}" ;;
+	register) req POST /auth/register/ "${a[@]}" -H 'Content-Type: application/json' \
+		--data "{\"username\":\"reg-$2-$3\",\"password\":\"limit-pass-1\"}" ;;
+	refresh) login_pair admin "$ADMIN_PASSWORD" 192.0.2.250
+		req POST /auth/refresh/ "${a[@]}" -H 'Content-Type: application/json' \
+			--data "{\"refresh_token\":\"$REFRESH\"}" ;;
+	esac
+}
+
+@test "per-route limits: admin writes, refresh and register get 429 with Retry-After past their limit, per client" {
+	while read -r class limit ok; do
+		for i in $(seq "$limit"); do
+			write "$class" 198.51.100.1 "$i"
+			[ "$code" = "$ok" ] || { echo "$class #$i: $code $body" >&2; return 1; }
+		done
+		write "$class" 198.51.100.1 over
+		[ "$code" = 429 ] || { echo "$class over the limit: $code" >&2; return 1; }
+		[ "$(jq -r .title <<<"$body")" = "Too Many Requests" ]
+		wait=$(header Retry-After)
+		[ "$wait" -ge 1 ] && [ "$wait" -le 60 ]
+		write "$class" 198.51.100.2 1	# another client has its own count
+		[ "$code" = "$ok" ] || { echo "$class from another address: $code" >&2; return 1; }
+	done <<-'TABLE'
+	admin 3 201
+	register 2 201
+	refresh 2 200
+	TABLE
+	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")	# the refresh rows' logins ended the older ones
+	as_admin GET /admin/users/ -H "X-Forwarded-For: 198.51.100.1"	# reads are not limited
+	expect 200
+}
+
+@test "a loop of logins keeps at most max_sessions_per_user sessions; the oldest logins end" {
+	create_user looper 'looper-pass-1' viewer
+	login_pair looper looper-pass-1
+	first=$ACCESS
+	for i in $(seq 40); do login_pair looper looper-pass-1; done
+	n=$(db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.username = 'looper'")
+	[ "$n" = 3 ]
+	req GET /auth/me/ -H "Authorization: Bearer $ACCESS"
+	expect 200
+	req GET /auth/me/ -H "Authorization: Bearer $first"
+	[ "$code" = 401 ]
+	# logins and logouts: revoked sessions do not pile up either
+	for i in $(seq 10); do
+		login_pair looper looper-pass-1
+		req POST /auth/logout/ -H "Authorization: Bearer $ACCESS"
+		expect 204
+	done
+	login_pair looper looper-pass-1
+	n=$(db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.username = 'looper'")
+	[ "$n" -le 3 ]
+}
+
+@test "a loop of refreshes keeps a bounded number of a login's rotated sessions" {
+	create_user refresher 'refresher-pass-1' viewer
+	login_pair refresher refresher-pass-1
+	for i in $(seq 30); do
+		out=$(curl -s -X POST "$BASE/auth/refresh/" -H "X-Forwarded-For: 198.51.100.$((100 + i))" \
+			-H 'Content-Type: application/json' --data "{\"refresh_token\":\"$REFRESH\"}")
+		REFRESH=$(jq -r .refresh_token <<<"$out")
+		[ "$REFRESH" != null ] || { echo "refresh $i: $out" >&2; return 1; }
+	done
+	n=$(db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.username = 'refresher'")
+	[ "$n" -le 9 ]
+	req GET /auth/me/ -H "Authorization: Bearer $(jq -r .access_token <<<"$out")"
+	expect 200
+}
+
+@test "expired sessions and stale throttle rows are pruned by the workers, without an operator" {
+	uid=$(db "SELECT uid FROM users WHERE username = 'admin'")
+	db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700)
+	    INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at, created_at)
+	    SELECT $uid, randomblob(32), 1, randomblob(32), 2, 1 FROM n;
+	    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+	    INSERT INTO throttle (key, failures, window_start, blocked_until, expires_at)
+	    SELECT 'address:stale-' || i, 1, 1, 0, 2 FROM n;"
+	for i in $(seq 60); do
+		sleep 0.3
+		req GET /auth/config/
+		left=$(db "SELECT (SELECT count(*) FROM sessions WHERE refresh_expires_at = 2) +
+			(SELECT count(*) FROM throttle WHERE key LIKE 'address:stale-%')")
+		[ "$left" != 0 ] || break
+	done
+	[ "$left" = 0 ]
+	grep -q 'pruned [0-9]* sessions and [0-9]* throttle rows' "$INST/logs/gatehouse.log"
+}
+
+@test "the per-route limits switch off with 0" {
+	sed -i 's/^rate_limit_admin_writes = 3/rate_limit_admin_writes = 0/' "$INST/gatehouse.conf"
+	stop_gatehouse
+	start_gatehouse
+	for i in 1 2 3 4 5; do
+		write admin 198.51.100.9 "$i"
+		[ "$code" = 201 ] || { echo "#$i: $code" >&2; return 1; }
+	done
+}
