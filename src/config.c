@@ -57,6 +57,7 @@ static const struct ckey {
 	{ "max_sessions_per_user", C_INT, offsetof(struct config, max_sessions), 1, 100000, sizeof(int), 1 },
 	{ "prune_interval", C_INT, offsetof(struct config, prune_interval), 0, 86400, sizeof(long), 1 },
 	{ "login_failure_window", C_INT, offsetof(struct config, throttle_window), 1, 86400, sizeof(long), 1 },
+	{ "login_absolute_lifetime", C_INT, offsetof(struct config, login_ttl), 1, 315360000, sizeof(long), 1 },
 	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1 },
 	{ "login_block_time", C_INT, offsetof(struct config, throttle_block), 1, 3600, sizeof(long), 1 },
 	{ "permissions_admin", C_CAPS, offsetof(struct config, role_caps) + ROLE_ADMIN * sizeof(unsigned), 0, 0, 0, 1 },
@@ -73,6 +74,7 @@ config_defaults(struct config *c)
 	c->hash_cost = 5;		/* libxcrypt's default for yescrypt */
 	c->access_ttl = 15 * 60;
 	c->refresh_ttl = 7 * 86400;
+	c->login_ttl = 30 * 86400;	/* OWASP session management: an absolute timeout */
 	c->body_limit = 64 * 1024;
 	c->busy_timeout_ms = 5000;
 	c->password_min_length = 8;

@@ -193,6 +193,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX sessions_refresh_expires ON sessions (refresh_expires_at);"
 	"CREATE INDEX sessions_revoked ON sessions (revoked_at) WHERE revoked_at IS NOT NULL;"
 	"PRAGMA user_version = 6;",
+
+	/* 7: the start of the login each session belongs to, for the absolute lifetime of a login (every refresh
+	   of it carries the time of the password login that began it). */
+	"ALTER TABLE sessions ADD COLUMN login_at INTEGER;"
+	"UPDATE sessions SET login_at = coalesce((SELECT f.created_at FROM sessions f WHERE f.id = sessions.family),"
+	"  created_at);"
+	"PRAGMA user_version = 7;",
 };
 
 #define USER_COLS \
@@ -347,12 +354,13 @@ static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_AUDIT_ALL] = "SELECT id, uuid, created_at, actor_id, actor_username, action, resource_type,"
 	    " resource_id, details, ip_address, prev_digest, digest FROM audit ORDER BY id",
 	[STMT_SESSION_BY_REFRESH] =
-	    "SELECT s.id, coalesce(s.family, s.id), s.refresh_expires_at, s.rotated_at, s.revoked_at, " USER_COLS
+	    "SELECT s.id, coalesce(s.family, s.id), s.refresh_expires_at, s.rotated_at, s.revoked_at,"
+	    " coalesce(s.login_at, s.created_at), " USER_COLS
 	    " FROM sessions s JOIN users u ON u.uid = s.uid WHERE s.refresh_digest = ?1",
 	[STMT_SESSION_ROTATE] = "UPDATE sessions SET rotated_at = coalesce(rotated_at, ?2) WHERE id = ?1",
 	[STMT_SESSION_INSERT_FAMILY] =
 	    "INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at,"
-	    " created_at, family) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    " created_at, family, login_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STMT_SESSIONS_REVOKE_FAMILY] =
 	    "UPDATE sessions SET revoked_at = ?2 WHERE (id = ?1 OR family = ?1) AND revoked_at IS NULL",
 	[STMT_KEY_BY_DIGEST] =
@@ -1059,10 +1067,12 @@ db_user_epoch(int64_t uid, int64_t *epoch)
  * transaction it also bounds what a user can accumulate: a new login removes the user's revoked and expired
  * sessions and ends the logins past max_sessions_per_user (least recently refreshed first); a refresh keeps the
  * login's SESSIONS_ROTATED_KEPT newest rotated sessions. So no loop of logins or refreshes grows the table.
+ * login_at is the time of the password login that began it (microseconds; the absolute lifetime counts from
+ * there).
  */
 enum db_rc
 db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
-    const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family)
+    const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family, int64_t login_at)
 {
 	sqlite3_stmt	*st = stmt(STMT_SESSION_INSERT_FAMILY);
 	enum db_rc	 rc;
@@ -1079,6 +1089,7 @@ db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_ex
 		sqlite3_bind_int64(st, 7, family);
 	else
 		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int64(st, 8, login_at);
 	if ((rc = exec_stmt(st, "insert session")) != DB_OK)
 		return rc;
 	if (family > 0) {
@@ -1314,17 +1325,26 @@ db_user_set_email(struct arena *a, int64_t uid, const char *email, int64_t now)
 	return exec_stmt(st, "set email");
 }
 
+/*
+ * Sets a user's status and moves the credential epoch. Disabling also revokes every session and retires every
+ * API key (key_epoch), in the caller's transaction, so re-enabling the account revives none of them.
+ */
 enum db_rc
 db_user_set_status(int64_t uid, enum status s, int64_t now)
 {
-	sqlite3_stmt *st = stmt(STMT_USER_SET_STATUS);
+	sqlite3_stmt	*st = stmt(STMT_USER_SET_STATUS);
+	enum db_rc	 rc;
 
 	if (st == NULL)
 		return DB_FAIL;
 	sqlite3_bind_int64(st, 1, uid);
 	sqlite3_bind_text(st, 2, status_name(s), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return exec_stmt(st, "set status");
+	if ((rc = exec_stmt(st, "set status")) != DB_OK || s != STATUS_DISABLED)
+		return rc;
+	if ((rc = db_user_revoke(uid, NULL, now)) != DB_OK)
+		return rc;
+	return exec_two(STMT_USER_BUMP_KEY_EPOCH, uid, now, "retire API keys");
 }
 
 /* Replaces every role of a user by one, and retires the user's API keys (key_epoch). */
@@ -1567,7 +1587,8 @@ db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct se
 		se->refresh_expires_at = sqlite3_column_int64(st, 2);
 		se->rotated_at = col_opt_int(st, 3);
 		se->revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
-		r = user_from_row_at(a, st, 5, u) == -1 ? DB_FAIL : DB_OK;
+		se->login_at = sqlite3_column_int64(st, 5);
+		r = user_from_row_at(a, st, 6, u) == -1 ? DB_FAIL : DB_OK;
 	}
 	stmt_done(st);
 	return r;

@@ -205,6 +205,7 @@ struct config {
 	int	 hash_cost;		/* yescrypt cost, 1..11 */
 	long	 access_ttl;		/* seconds */
 	long	 refresh_ttl;		/* seconds */
+	long	 login_ttl;		/* seconds: a login's absolute lifetime, however often it is refreshed */
 	long	 body_limit;		/* bytes */
 	int	 busy_timeout_ms;
 	int	 password_min_length;	/* code points, at least 8 */
@@ -313,7 +314,7 @@ enum db_rc db_user_by_login(struct arena *, const char *username, size_t len, st
 enum db_rc db_user_set_login(int64_t uid, int64_t at, const char *new_hash, const char *old_hash);
 enum db_rc db_user_epoch(int64_t uid, int64_t *epoch);
 enum db_rc db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
-	    const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family);
+	    const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family, int64_t login_at);
 /* The user behind an access token digest, with live status and roles; *expires_at set. */
 enum db_rc db_user_by_access(struct arena *, const unsigned char digest[32], struct user *, int64_t *expires_at);
 enum db_rc db_count_users(long long *);
@@ -350,6 +351,7 @@ struct session {
 	int64_t		 refresh_expires_at;
 	int64_t		 rotated_at;		/* -1: not rotated */
 	int		 revoked;
+	int64_t		 login_at;		/* the password login that began it: the absolute lifetime's start */
 };
 
 enum db_rc db_session_by_refresh(struct arena *, const unsigned char digest[32], struct session *, struct user *);

@@ -316,15 +316,15 @@ refresh_cookie_path(struct req *r)
 
 /* Sets geolens_refresh (HttpOnly, <mount>/auth) and a fresh geolens_csrf (readable by scripts, Path=/). */
 static void
-cookie_mode_set(struct req *r, struct reply *rep, const char *refresh)
+cookie_mode_set(struct req *r, struct reply *rep, const char *refresh, long max_age)
 {
 	unsigned char	 raw[32];
 	char		 csrf[48];
 
 	random_bytes(raw, sizeof(raw));
 	b64url_encode(raw, sizeof(raw), csrf, sizeof(csrf));
-	cookie_set(r, rep, REFRESH_COOKIE, refresh, cfg.refresh_ttl, refresh_cookie_path(r), 1);
-	cookie_set(r, rep, CSRF_COOKIE, csrf, cfg.refresh_ttl, "/", 0);
+	cookie_set(r, rep, REFRESH_COOKIE, refresh, max_age, refresh_cookie_path(r), 1);
+	cookie_set(r, rep, CSRF_COOKIE, csrf, max_age, "/", 0);
 	wipe(raw, sizeof(raw));
 }
 
@@ -374,30 +374,46 @@ refresh_cookie(struct req *r, struct reply *rep, const char **tok, size_t *len, 
 	return *tok != NULL ? 1 : 0;
 }
 
+/* The end of a login that began at login_at (microseconds): login_absolute_lifetime later. */
+static int64_t
+login_end(int64_t login_at)
+{
+	return login_at + (int64_t)cfg.login_ttl * 1000000;
+}
+
 /*
  * A new access and refresh token pair for u, written in the caller's transaction; the body is the TokenResponse.
- * In cookie mode the refresh token goes into its cookie instead of the body.
+ * In cookie mode the refresh token goes into its cookie instead of the body. login_at is when the password login
+ * that began this chain of refreshes happened: neither token outlives login_absolute_lifetime from there (OWASP
+ * Session Management Cheat Sheet, absolute timeout), however often the refresh token slid forward.
  */
 static enum db_rc
-mint_pair(struct req *r, struct reply *rep, const struct user *u, int64_t family)
+mint_pair(struct req *r, struct reply *rep, const struct user *u, int64_t family, int64_t login_at)
 {
 	char		 access[TOKEN_LEN + 1], refresh[TOKEN_LEN + 1];
 	unsigned char	 ad[32], rd[32];
+	int64_t		 end = login_end(login_at);
+	int64_t		 access_exp = r->now + (int64_t)cfg.access_ttl * 1000000;
+	int64_t		 refresh_exp = r->now + (int64_t)cfg.refresh_ttl * 1000000;
 	enum db_rc	 rc;
 
+	if (access_exp > end)
+		access_exp = end;
+	if (refresh_exp > end)
+		refresh_exp = end;
 	token_new(TOKEN_ACCESS_PREFIX, access, ad);
 	token_new(TOKEN_REFRESH_PREFIX, refresh, rd);
-	rc = db_session_insert(u->uid, ad, r->now + (int64_t)cfg.access_ttl * 1000000, rd,
-	    r->now + (int64_t)cfg.refresh_ttl * 1000000, r->now, family);
+	rc = db_session_insert(u->uid, ad, access_exp, rd, refresh_exp, r->now, family, login_at);
 	if (rc == DB_OK) {
 		reply_json_begin(rep, 200);
 		buf_printf(&rep->body, "{\"access_token\":\"%s\",\"refresh_token\":", access);
 		if (cookie_mode(r)) {
 			buf_puts(&rep->body, "null");
-			cookie_mode_set(r, rep, refresh);
+			cookie_mode_set(r, rep, refresh, (long)((refresh_exp - r->now) / 1000000));
 		} else
 			buf_printf(&rep->body, "\"%s\"", refresh);
-		buf_printf(&rep->body, ",\"token_type\":\"bearer\",\"expires_in\":%ld}", cfg.access_ttl);
+		buf_printf(&rep->body, ",\"token_type\":\"bearer\",\"expires_in\":%ld}",
+		    (long)((access_exp - r->now) / 1000000));
 	}
 	wipe(access, sizeof(access));
 	wipe(refresh, sizeof(refresh));
@@ -466,7 +482,7 @@ again:
 	}
 	if ((rc = db_user_set_login(u.uid, r->now, rehash, u.password_hash)) != DB_OK ||
 	    (rc = throttle_login_succeeded(r, name->s, name->len)) != DB_OK ||
-	    (rc = mint_pair(r, rep, &u, 0)) != DB_OK ||
+	    (rc = mint_pair(r, rep, &u, 0, r->now)) != DB_OK ||
 	    (rc = audit_log_as(r, &u, "user.login.success", "user", NULL, NULL)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();
@@ -523,7 +539,8 @@ refresh_lookup(struct req *r, const char *tok, size_t len, struct session *se, s
 			*e = db_err(rc);
 		return 0;
 	}
-	return !se->revoked && se->refresh_expires_at > r->now && u->status == STATUS_ACTIVE;
+	return !se->revoked && se->refresh_expires_at > r->now && login_end(se->login_at) > r->now &&
+	    u->status == STATUS_ACTIVE;
 }
 
 /*
@@ -561,7 +578,7 @@ h_refresh(struct req *r, struct reply *rep)
 		log_warn("refresh token reuse for user %s: every session of that login revoked", u.id);
 		return ERR_REFRESH_INVALID;
 	}
-	if ((rc = db_session_rotate(se.id, r->now)) != DB_OK || (rc = mint_pair(r, rep, &u, se.family)) != DB_OK ||
+	if ((rc = db_session_rotate(se.id, r->now)) != DB_OK || (rc = mint_pair(r, rep, &u, se.family, se.login_at)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();
 		return db_err(rc);

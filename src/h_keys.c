@@ -1,9 +1,9 @@
 /*
  * h_keys.c: API keys, one's own (/auth/api-keys/) and anyone's (/admin/api-keys/). The raw key is shown once,
  * at creation; only its SHA-256 is stored, with a fingerprint for display. A key dies when it is revoked or
- * expires, and with its owner's password change, reset, role change or deletion (the owner's key_epoch moves
- * on, or the row goes). While its owner is disabled it does not work, and works again if the owner is
- * re-enabled, as the contract has disabling revoke nothing. It survives logout.
+ * expires, and with its owner's password change, reset, role change, disabling or deletion (the owner's
+ * key_epoch moves on, or the row goes): re-enabling the owner revives none. It survives logout. A key cannot
+ * create a key (403).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

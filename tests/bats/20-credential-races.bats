@@ -65,6 +65,29 @@ setup() { T=$BATS_TEST_TMPDIR; }
 	echo "# tokens minted by racing logins/refreshes before the change, all revoked: $lost" >&3
 }
 
+@test "login, refresh and key creation racing a disabling never leave a credential alive" {
+	for i in $(seq "$ROUNDS"); do
+		rm -f "$T"/*
+		id=$(create_user "dr$i" "dr-pass-$i" editor)
+		pair "dr$i" "dr-pass-$i"
+		for w in 1 2; do call "login$w" POST /auth/login --data-urlencode "username=dr$i" --data-urlencode "password=dr-pass-$i"; done
+		call refresh POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$REFRESH\"}"
+		jpost key /auth/api-keys/ "$ACCESS" '{"name":"racing"}'
+		call disable POST "/admin/users/$id/deactivate/" -H "Authorization: Bearer $ADMIN_TOKEN"
+		wait
+		no_5xx
+		[ "$(code_of disable)" = 200 ]
+		[ "$(live_sessions "$id")" = 0 ] || { echo "round $i: a session outlived the disabling" >&2; return 1; }
+		[ "$(live_keys "$id")" = 0 ] || { echo "round $i: a key outlived the disabling" >&2; return 1; }
+		# Re-enabled, nothing minted during the race works.
+		call enable PATCH "/admin/users/$id" -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' --data '{"status":"active"}'
+		wait
+		[ "$(code_of enable)" = 200 ]
+		[ "$(live_sessions "$id")" = 0 ]
+		[ "$(live_keys "$id")" = 0 ]
+	done
+}
+
 @test "an API key minted with a token racing a password change or reset never survives it" {
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*

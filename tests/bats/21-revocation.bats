@@ -57,3 +57,76 @@ json_as() { local t=$1 m=$2 p=$3; shift 3; req "$m" "$p" -H "Authorization: Bear
 	json_as "$ADMIN_TOKEN" POST "/admin/users/$other/reset-password/" '{"password":"reset-by-admin"}'
 	[ "$code" = 204 ]
 }
+
+rand43() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | head -c 43; }
+sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+# creds NAME PASSWORD: a fresh login pair and an API key: sets ACCESS, REFRESH, KEY.
+creds() { login_pair "$1" "$2"; KEY=$(new_key "$ACCESS"); }
+# alive: three of 1/0 for the access token, the refresh token, the API key.
+alive() {
+	local a r k
+	a=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/auth/me/" -H "Authorization: Bearer $ACCESS")
+	k=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/auth/me/" -H "X-Api-Key: $KEY")
+	r=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/auth/refresh/" -H 'Content-Type: application/json' \
+		--data "{\"refresh_token\":\"$REFRESH\"}")
+	echo "$([ "$a" = 200 ] && echo 1 || echo 0)$([ "$r" = 200 ] && echo 1 || echo 0)$([ "$k" = 200 ] && echo 1 || echo 0)"
+}
+
+@test "disabling revokes every credential kind, and re-enabling revives none (table)" {
+	# event | how the account is disabled | how it is enabled again
+	for event in deactivate patch-status patch-is-active; do
+		name="dis-$event"
+		id=$(create_user "$name" "$name-pass" editor)
+		creds "$name" "$name-pass"
+		[ "$(alive)" = 111 ] || { echo "$event: not alive before" >&2; return 1; }
+		# Fresh credentials again: the refresh above rotated the pair.
+		creds "$name" "$name-pass"
+		case $event in
+		deactivate) req POST "/admin/users/$id/deactivate/" -H "Authorization: Bearer $ADMIN_TOKEN" ;;
+		patch-status) json_as "$ADMIN_TOKEN" PATCH "/admin/users/$id" '{"status":"disabled"}' ;;
+		patch-is-active) json_as "$ADMIN_TOKEN" PATCH "/admin/users/$id" '{"is_active":false}' ;;
+		esac
+		[ "$code" = 200 ] || { echo "$event: $code $body" >&2; return 1; }
+		[ "$(db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.id = '$id' AND s.revoked_at IS NULL")" = 0 ]
+		json_as "$ADMIN_TOKEN" PATCH "/admin/users/$id" '{"status":"active"}'
+		[ "$code" = 200 ]
+		got=$(alive)
+		[ "$got" = 000 ] || { echo "$event then re-enable: access/refresh/key = $got, want 000" >&2; return 1; }
+		# The password still works: a new login gets new credentials.
+		creds "$name" "$name-pass"
+		[ "$(alive)" = 111 ]
+	done
+}
+
+@test "delete and reject leave nothing behind; a new account of the same name inherits nothing (table)" {
+	for event in delete reject; do
+		name="gone-$event"
+		if [ $event = delete ]; then
+			id=$(create_user "$name" "$name-pass" editor)
+			creds "$name" "$name-pass"
+			req DELETE "/admin/users/$id" -H "Authorization: Bearer $ADMIN_TOKEN"
+		else
+			req POST /auth/register/ -H 'Content-Type: application/json' --data "{\"username\":\"$name\",\"password\":\"$name-pass\"}"
+			[ "$code" = 201 ]
+			id=$(db "SELECT id FROM users WHERE username = '$name'")
+			# A pending account has no credential to leave behind: its login is refused after the password.
+			req POST /auth/login --data-urlencode "username=$name" --data-urlencode "password=$name-pass"
+			problem 403 "Your account is awaiting approval"
+			# Credentials planted in the database as if it had had some; they must go with the row.
+			ACCESS=gat_$(rand43) REFRESH=grt_$(rand43) KEY=gak_$(rand43)
+			far=$((($(date +%s) + 3600) * 1000000))
+			db "INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at, created_at, login_at)
+				SELECT uid, X'$(sha "$ACCESS")', $far, X'$(sha "$REFRESH")', $far, 0, $far - 3600000000 FROM users WHERE id = '$id';
+				INSERT INTO api_keys (id, uid, name, digest, fingerprint, scope, key_epoch, created_at)
+				SELECT 'planted-$event', uid, 'k', X'$(sha "$KEY")', 'f', 'full', key_epoch, 0 FROM users WHERE id = '$id'"
+			req POST "/admin/users/$id/reject/" -H "Authorization: Bearer $ADMIN_TOKEN"
+		fi
+		[ "$code" = 204 ] || { echo "$event: $code $body" >&2; return 1; }
+		[ "$(db "SELECT count(*) FROM users WHERE id = '$id'")" = 0 ]
+		[ "$(db "SELECT count(*) FROM sessions WHERE uid NOT IN (SELECT uid FROM users)")" = 0 ]
+		[ "$(db "SELECT count(*) FROM api_keys WHERE uid NOT IN (SELECT uid FROM users)")" = 0 ]
+		create_user "$name" "$name-pass" editor >/dev/null
+		got=$(alive)
+		[ "$got" = 000 ] || { echo "$event then re-create: access/refresh/key = $got, want 000" >&2; return 1; }
+	done
+}

@@ -109,7 +109,7 @@ add_session(const char *id, const char *token, int64_t access_exp)
 	sqlite3_finalize(s);
 	token_digest(token, strlen(token), ad);
 	token_new(TOKEN_REFRESH_PREFIX, rt, rd);
-	if (db_session_insert(uid, ad, access_exp, rd, now_us() + 86400LL * 1000000 * 365, now_us(), 0) != DB_OK)
+	if (db_session_insert(uid, ad, access_exp, rd, now_us() + 86400LL * 1000000 * 365, now_us(), 0, now_us()) != DB_OK)
 		die("insert session");
 }
 

@@ -91,7 +91,8 @@ count(const char *sql)
 
 /*
  * Turns a fresh database back into schema version 4 (keys made by the old per-code-point lower-casing, no
- * search keys, the trigram index over the unique keys), with the rows given, so that reopening runs migration 5.
+ * search keys, the trigram index over the unique keys, no sessions.login_at), with the rows given, so that
+ * reopening runs migrations 5 and on.
  */
 static int
 make_v4(const char *path, const char *rows)
@@ -105,6 +106,7 @@ make_v4(const char *path, const char *rows)
 	exec("DROP TRIGGER users_fts_insert; DROP TRIGGER users_fts_delete; DROP TRIGGER users_fts_update;"
 	    "DROP TABLE users_fts;"
 	    "ALTER TABLE users DROP COLUMN username_skey; ALTER TABLE users DROP COLUMN email_skey;"
+	    "ALTER TABLE sessions DROP COLUMN login_at;"	/* migration 6's */
 	    "CREATE VIRTUAL TABLE users_fts USING fts5(username_key, email_key, content='users',"
 	    "  content_rowid='uid', tokenize='trigram');"
 	    "CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN"
@@ -236,7 +238,7 @@ main(void)
 
 	token_new(TOKEN_ACCESS_PREFIX, tok, ad);
 	token_new(TOKEN_REFRESH_PREFIX, tok, rd);
-	CHECK(db_session_insert(u.uid, ad, now_us() + 1000000, rd, now_us() + 2000000, now_us(), 0) == DB_OK,
+	CHECK(db_session_insert(u.uid, ad, now_us() + 1000000, rd, now_us() + 2000000, now_us(), 0, now_us()) == DB_OK,
 	    "insert a session");
 	CHECK(db_user_by_access(&a, ad, &v, &exp) == DB_OK && strcmp(v.id, u.id) == 0 && exp > now_us(),
 	    "the access digest resolves to its user");
