@@ -126,7 +126,7 @@ audit_log_as(struct req *r, const struct user *actor, const char *action, const 
 	memset(&a, 0, sizeof(a));
 	uuid_v7(a.uuid);
 	a.created_at = r->now;
-	a.actor_id = actor != NULL ? actor->id : NULL;
+	a.actor_id = actor != NULL && actor->id[0] != '\0' ? actor->id : NULL;	/* the CLI has no user id */
 	a.actor_username = actor != NULL ? actor->username : NULL;
 	a.action = action;
 	a.resource_type = resource_type;

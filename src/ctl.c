@@ -7,15 +7,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <crypt.h>
 #include <sodium.h>
 
 #include "gatehouse.h"
+#include "ctl.h"
 
 static void
 usage(FILE *f)
@@ -24,12 +27,25 @@ usage(FILE *f)
 	    "usage: gatehousectl [-c file] init [-o user[:group]]\n"
 	    "       gatehousectl [-c file] create-admin [-o user[:group]] [-e email] [-f file | -s] username\n"
 	    "       gatehousectl [-c file] verify-audit\n"
+	    "       gatehousectl [-c file] user list|show|add|disable|enable|set-role|reset-password|delete|revoke ...\n"
+	    "       gatehousectl [-c file] backup FILE\n"
+	    "       gatehousectl [-c file] prune\n"
+	    "       gatehousectl [-c file] import [--format csv|json] FILE\n"
+	    "       gatehousectl [-c file] export [-o FILE]\n"
 	    "       gatehousectl -h | -V\n"
 	    "\n"
 	    "  init                 create the database (0600) or bring its schema up to date\n"
 	    "  create-admin         create an active user with the admin role; the password is read from\n"
 	    "                       a file (-f), one line of standard input (-s), or generated and printed once\n"
 	    "  verify-audit         check the audit trail's hash chain; name the first row that breaks it\n"
+	    "  user ...             list, show, add, disable, enable, set-role, reset-password, delete, revoke\n"
+	    "                       users, through the API's rules and audit trail (actor cli:<unix user>)\n"
+	    "  backup FILE          a consistent copy of the database, taken while the service runs\n"
+	    "  prune                delete expired sessions and stale throttle rows\n"
+	    "  import FILE          users with existing crypt(3) hashes, from CSV or JSON\n"
+	    "  export               every user with its hash, as JSON import reads\n"
+	    "\n"
+	    "  gatehousectl COMMAND --help describes each command. See gatehousectl(8).\n"
 	    "\n"
 	    "  -c, --config FILE    configuration file (default: $GATEHOUSE_CONFIG or %s)\n"
 	    "  -e, --email EMAIL    the admin's email address\n"
@@ -43,9 +59,45 @@ usage(FILE *f)
 	    "See gatehousectl(8).\n", config_default_path());
 }
 
+int
+atoi_safe(const char *s)
+{
+	long long	 v = 0;
+	char		 num[12];
+	size_t		 n = strspn(s, "0123456789");
+
+	if (n == 0 || n >= sizeof(num))
+		return 0;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	return parse_long(num, 0, 999999999, &v) == 0 ? (int)v : 0;
+}
+
+char *
+ctl_urlencode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char	*out = malloc(strlen(s) * 3 + 1), *w = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c))
+			*w++ = (char)c;
+		else {
+			*w++ = '%';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
 /* Reads the first line of f into buf; the newline is dropped. */
-static int
-read_line(FILE *f, char *buf, size_t sz)
+int
+ctl_read_line(FILE *f, char *buf, size_t sz)
 {
 	size_t n;
 
@@ -105,6 +157,27 @@ take_owner(const char *spec)
 		close(fd);
 	}
 	return 0;
+}
+
+/*
+ * Run as root on a database that belongs to the service user, a command would create -wal, -shm or new files
+ * as root, which the service could then not open. So root works as the database file's owner, as --owner does.
+ */
+static int
+become_db_owner(void)
+{
+	struct stat	 st;
+	struct passwd	*pw;
+	struct priv	 p;
+
+	if (geteuid() != 0 || stat(cfg.database, &st) == -1 || st.st_uid == 0)
+		return 0;
+	memset(&p, 0, sizeof(p));
+	p.uid = st.st_uid;
+	p.gid = st.st_gid;
+	if ((pw = getpwuid(st.st_uid)) != NULL)
+		snprintf(p.name, sizeof(p.name), "%s", pw->pw_name);
+	return priv_drop(&p);
 }
 
 static int
@@ -178,7 +251,7 @@ cmd_create_admin(const char *username, const char *email, const char *pwfile, in
 	}
 	if (pwfile != NULL) {
 		FILE *f = fopen(pwfile, "re");
-		if (f == NULL || read_line(f, pw, sizeof(pw)) == -1) {
+		if (f == NULL || ctl_read_line(f, pw, sizeof(pw)) == -1) {
 			fprintf(stderr, "gatehousectl: cannot read a password from %s\n", pwfile);
 			if (f != NULL)
 				fclose(f);
@@ -186,7 +259,7 @@ cmd_create_admin(const char *username, const char *email, const char *pwfile, in
 		}
 		fclose(f);
 	} else if (pwstdin) {
-		if (read_line(stdin, pw, sizeof(pw)) == -1) {
+		if (ctl_read_line(stdin, pw, sizeof(pw)) == -1) {
 			fprintf(stderr, "gatehousectl: no password on standard input\n");
 			goto done;
 		}
@@ -235,6 +308,59 @@ done:
 	return rc;
 }
 
+/* Each command's own --help. */
+static const struct cmd_help {
+	const char	*cmd;
+	const char	*text;
+} helps[] = {
+	{ "init", "usage: gatehousectl [-c file] init [-o user[:group]]\n"
+	    "Create the database (0600) or bring its schema up to date. With --owner (as root), the database,\n"
+	    "its -wal/-shm and the log file are given to the service user and the command runs as that user.\n" },
+	{ "create-admin", "usage: gatehousectl [-c file] create-admin [-o user[:group]] [-e email] [-f file | -s] name\n"
+	    "Create an active admin; the password from a file (-f), one line of standard input (-s), or generated\n"
+	    "and printed once.\n" },
+	{ "verify-audit", "usage: gatehousectl [-c file] verify-audit\n"
+	    "Check the audit trail's hash chain; name the first row that breaks it.\n" },
+	{ "user", "usage: gatehousectl [-c file] user list [--status S] [--search TEXT] [--sort FIELD] [--desc] [--json]\n"
+	    "       gatehousectl [-c file] user show USER [--json]\n"
+	    "       gatehousectl [-c file] user add NAME [-e email] [-r role] [-f file | -s]\n"
+	    "       gatehousectl [-c file] user disable|enable|delete|revoke USER\n"
+	    "       gatehousectl [-c file] user set-role USER ROLE\n"
+	    "       gatehousectl [-c file] user reset-password USER [-f file | -s]\n"
+	    "USER is a name or an id. Every change goes through the API's rules (the last active admin stays,\n"
+	    "names and emails unique) and its audit trail, with the actor cli:<your unix user>. A password comes\n"
+	    "from a file (-f), one line of standard input (-s), or is generated and printed once. disable revokes\n"
+	    "nothing by itself beyond what the API does; revoke ends every session and retires every API key.\n" },
+	{ "backup", "usage: gatehousectl [-c file] backup FILE\n"
+	    "Write a consistent copy of the database to FILE (0600; it must not exist) while the service runs\n"
+	    "(SQLite VACUUM INTO: one read transaction, writers go on).\n" },
+	{ "prune", "usage: gatehousectl [-c file] prune\n"
+	    "Delete expired and revoked sessions and throttle rows that no longer count.\n" },
+	{ "import", "usage: gatehousectl [-c file] import [--format csv|json] FILE\n"
+	    "Create users from FILE (\"-\": standard input) with their existing crypt(3) hashes: a JSON array of\n"
+	    "objects, or CSV with a header, fields username, password_hash (required), email, role, status.\n"
+	    "Accepted hashes: $2b$/$2y$ (bcrypt, cost 4-16), $6$/$5$ (SHA-crypt, up to 10^6 rounds), $y$, $gy$\n"
+	    "(yescrypt), $7$ (scrypt); each is replaced by yescrypt at the user's next login. Each user is\n"
+	    "created as POST /admin/users/ would, with an audit row user.import; refused lines are named.\n" },
+	{ "export", "usage: gatehousectl [-c file] export [-o FILE]\n"
+	    "Write every user, with its password hash, as JSON that import reads, to FILE (created 0600, must\n"
+	    "not exist) or standard output.\n" },
+};
+
+static int
+cmd_usage(const char *cmd, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (strcmp(helps[i].cmd, cmd) == 0) {
+			fputs(helps[i].text, f);
+			return 0;
+		}
+	usage(f);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -244,19 +370,29 @@ main(int argc, char *argv[])
 		{ "password-file", required_argument, NULL, 'f' },
 		{ "password-stdin", no_argument, NULL, 's' },
 		{ "owner", required_argument, NULL, 'o' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "status", required_argument, NULL, 'S' },
+		{ "search", required_argument, NULL, 'q' },
+		{ "sort", required_argument, NULL, 'O' },
+		{ "desc", no_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*conf = NULL, *email = NULL, *pwfile = NULL, *owner = NULL, *cmd;
-	int		 ch, pwstdin = 0;
+	struct ctl_opts	 o;
+	const char	*conf = NULL, *owner = NULL, *cmd;
+	int		 ch, help = 0, rc;
 
+	memset(&o, 0, sizeof(o));
 	while ((ch = getopt_long(argc, argv, "+c:e:f:so:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
-		case 'e': email = optarg; break;
-		case 'f': pwfile = optarg; break;
-		case 's': pwstdin = 1; break;
+		case 'e': o.email = optarg; break;
+		case 'f': o.pwfile = optarg; break;
+		case 's': o.pwstdin = 1; break;
 		case 'o': owner = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("gatehousectl %s\n", PACKAGE_VERSION); return 0;
@@ -267,18 +403,38 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
-	cmd = argv[optind++];
-	/* Options may also follow the command. */
-	while ((ch = getopt_long(argc, argv, "c:e:f:so:", longopts, NULL)) != -1) {
+	cmd = argv[optind];
+	/* Options may also follow the command, mixed with its arguments (and, for export, -o names the output
+	   file): a fresh scan of the arguments after the command, which GNU getopt permutes. */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "c:e:f:so:r:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
-		case 'e': email = optarg; break;
-		case 'f': pwfile = optarg; break;
-		case 's': pwstdin = 1; break;
-		case 'o': owner = optarg; break;
-		default: usage(stderr); return 2;
+		case 'e': o.email = optarg; break;
+		case 'f': o.pwfile = optarg; break;
+		case 's': o.pwstdin = 1; break;
+		case 'o':
+			if (strcmp(cmd, "export") == 0)
+				o.output = optarg;
+			else
+				owner = optarg;
+			break;
+		case 'r': o.role = optarg; break;
+		case 'j': o.json = 1; break;
+		case 'S': o.status = optarg; break;
+		case 'q': o.search = optarg; break;
+		case 'O': o.sort = optarg; break;
+		case 'D': o.desc = 1; break;
+		case 'F': o.format = optarg; break;
+		case 'w': o.output = optarg; break;
+		case 'h': help = 1; break;
+		default: cmd_usage(cmd, stderr); return 2;
 		}
 	}
+	if (help)
+		return cmd_usage(cmd, stdout);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "gatehousectl: cannot initialise libsodium\n");
 		return 1;
@@ -292,15 +448,39 @@ main(int argc, char *argv[])
 		fprintf(stderr, "gatehousectl: --owner goes with init and create-admin\n");
 		return 2;
 	}
-	if (take_owner(owner) == -1)
+	ctl_actor();	/* the unix user who runs the command, before any switch below */
+	if (take_owner(owner) == -1 || (owner == NULL && become_db_owner() == -1))
 		return 1;
 	if (strcmp(cmd, "init") == 0 && optind == argc)
 		return cmd_init();
 	if (strcmp(cmd, "verify-audit") == 0 && optind == argc)
 		return cmd_verify_audit();
 	if (strcmp(cmd, "create-admin") == 0 && optind == argc - 1)
-		return cmd_create_admin(argv[optind], email, pwfile, pwstdin);
+		return cmd_create_admin(argv[optind], o.email, o.pwfile, o.pwstdin);
+	if ((strcmp(cmd, "user") == 0 && optind < argc) || (strcmp(cmd, "backup") == 0 && optind == argc - 1) ||
+	    (strcmp(cmd, "import") == 0 && optind == argc - 1) || (strcmp(cmd, "export") == 0 && optind == argc) ||
+	    (strcmp(cmd, "prune") == 0 && optind == argc)) {
+		/* The service's messages (warnings of the requests run here) stay out of the operator's way;
+		   errors still show. The audit trail records every change. */
+		log_open(NULL, LOG_ERR, "gatehousectl");
+		if (db_open(cfg.database, 0) == -1)
+			return 1;
+		if (strcmp(cmd, "user") == 0)
+			rc = ctl_user(&o, argc - optind, argv + optind);
+		else if (strcmp(cmd, "backup") == 0)
+			rc = ctl_backup(argv[optind]);
+		else if (strcmp(cmd, "import") == 0)
+			rc = ctl_import(argv[optind], o.format);
+		else if (strcmp(cmd, "export") == 0)
+			rc = ctl_export(o.output);
+		else
+			rc = ctl_prune();
+		db_close();
+		if (rc == 2)
+			cmd_usage(cmd, stderr);
+		return rc;
+	}
 	fprintf(stderr, "gatehousectl: unknown command or wrong arguments: %s\n", cmd);
-	usage(stderr);
+	cmd_usage(cmd, stderr);
 	return 2;
 }

@@ -251,6 +251,13 @@ int	 password_hash(const char *pw, size_t len, int cost, char *out, size_t outsz
 int	 password_verify(const char *pw, size_t len, const char *stored);	/* 1 match, 0 not */
 void	 password_dummy_verify(const char *pw, size_t len, int cost);		/* costs one hash */
 int	 password_needs_rehash(const char *stored, int cost);
+/*
+ * An existing crypt(3) hash brought in by gatehousectl import: bcrypt ($2b$, $2y$), SHA-crypt ($6$, $5$),
+ * yescrypt ($y$), gost-yescrypt ($gy$), scrypt ($7$), as libxcrypt verifies them; other methods and costs that
+ * would stall a login (bcrypt above 16, SHA-crypt above 10^6 rounds, yescrypt/scrypt above 1 GiB) are refused.
+ * 0, or -1 with the reason in why. Upgraded to yescrypt at the next login (password_needs_rehash).
+ */
+int	 password_import_check(const char *hash, char *why, size_t whysz);
 void	 password_generate(char *out, size_t outsz);	/* 20 random characters */
 
 /* ------------------------------------------------------------------------------------------------------------ */
@@ -342,6 +349,9 @@ enum db_rc db_user_set_status(int64_t uid, enum status, int64_t now);
 enum db_rc db_user_set_role(int64_t uid, enum role, int64_t now);
 enum db_rc db_user_delete(int64_t uid);
 enum db_rc db_user_revoke(int64_t uid, const char *new_hash, int64_t now);
+enum db_rc db_user_revoke_all(int64_t uid, int64_t now);	/* sessions revoked, API keys retired */
+enum db_rc db_prune(int64_t now, int64_t window_us, long long *sessions, long long *throttle);
+int	 db_backup(const char *path);	/* VACUUM INTO a new file; 0 or -1 (logged) */
 enum db_rc db_users_by_status(long long counts[STATUS__MAX]);
 struct sqlite3 *db_handle(void);	/* for the tests' query plans and tampering */
 
@@ -547,6 +557,7 @@ extern const struct schema schema_login;
 extern const struct schema schema_user_update;
 extern const struct schema schema_approve;
 extern const struct schema schema_reset_password;
+extern const struct schema schema_user_import;
 extern const struct schema query_users_list;
 extern const struct schema query_users_names;
 extern const struct schema query_audit_list;
@@ -625,6 +636,9 @@ struct req {
 	const char	*event;			/* the audit action */
 	const char	*event_name;		/* the user's name as typed or stored (arena) */
 	const char	*event_detail;		/* the reason, or the user id */
+	/* gatehousectl: the request runs as this operator with every capability, its audit actor; never set
+	   from the web (loop.c zeroes the environment it fills). */
+	const char	*cli_actor;
 };
 
 typedef enum err (*handler_fn)(struct req *, struct reply *);
@@ -684,6 +698,7 @@ struct cgi_env {
 	const char	*request_id;	/* REQUEST_ID, set by the web server (nginx: $request_id), never by a client */
 	const char	*forwarded_for;	/* X-Forwarded-For, read only from trusted_proxies */
 	const char	*real_ip;	/* X-Real-IP, likewise */
+	const char	*cli_actor;	/* gatehousectl only: the operator ("cli:root"), every capability */
 };
 
 void	 request_route_path(struct req *, const struct cgi_env *);
@@ -756,6 +771,8 @@ enum err h_admin_keys_delete(struct req *, struct reply *);
 enum err h_audit_list(struct req *, struct reply *);
 enum err h_audit_export(struct req *, struct reply *);
 enum err h_health(struct req *, struct reply *);
+enum err h_users_revoke(struct req *, struct reply *);	/* gatehousectl only */
+enum err h_users_import(struct req *, struct reply *);	/* gatehousectl only */
 void	 user_json(struct buf *, const struct user *, int with_quota);
 void	 csv_cell(struct buf *, const char *);		/* quoted, OWASP formula guard */
 void	 time_isoformat(struct buf *, int64_t us);	/* Python's isoformat(): ...+00:00 */

@@ -686,3 +686,78 @@ h_users_reset_password(struct req *r, struct reply *rep)
 	reply_no_content(rep);
 	return ERR_OK;
 }
+
+/* gatehousectl user revoke: every session and API key of a user, at once (POST /admin/users/{id}/revoke, CLI only). */
+
+static enum err
+revoke_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct user	*u = ctx;
+	enum db_rc	 rc;
+	enum err	 e;
+
+	if ((e = load_target(r, rep, u)) != ERR_OK)
+		return e;
+	if ((rc = db_user_revoke_all(u->uid, r->now)) != DB_OK)
+		return db_err(rc);
+	return db_err(audit_log(r, "user.revoke", "user", u->id, jw_object(r->arena, "username", u->username, NULL)));
+}
+
+enum err
+h_users_revoke(struct req *r, struct reply *rep)
+{
+	struct user	 u;
+	enum err	 e;
+
+	if ((e = in_transaction(r, rep, revoke_tx, &u)) != ERR_OK)
+		return e;
+	reply_no_content(rep);
+	return ERR_OK;
+}
+
+/*
+ * gatehousectl import: one user with an existing crypt(3) hash (POST /admin/users/import, CLI only). The name,
+ * email and role pass the create rules; the hash must be one password_import_check accepts. It is kept as given
+ * and replaced by yescrypt at the user's next successful login.
+ */
+enum { IMPORT_USERNAME, IMPORT_HASH, IMPORT_EMAIL, IMPORT_ROLE, IMPORT_STATUS };
+
+static enum err
+import_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct user	*u = ctx;
+	enum db_rc	 rc;
+
+	if ((rc = db_user_insert(r->arena, u, r->v[IMPORT_HASH].s)) != DB_OK)
+		return conflict(rep, rc);
+	return db_err(audit_log(r, "user.import", "user", u->id, jw_object(r->arena, "username", u->username,
+	    "role", role_name((enum role)(r->v[IMPORT_ROLE].present ? r->v[IMPORT_ROLE].i : ROLE_VIEWER)),
+	    "status", status_name(u->status), NULL)));
+}
+
+enum err
+h_users_import(struct req *r, struct reply *rep)
+{
+	struct user	 u;
+	char		 why[256];
+	enum err	 e;
+
+	if (password_import_check(r->v[IMPORT_HASH].s, why, sizeof(why)) == -1) {
+		struct verr *ve = verr_at(&r->verrs, "body", "password_hash", "value_error",
+		    arena_printf(r->arena, "Value error, %s", why));
+		if (ve != NULL)
+			ve->input_kind = VIN_MASK;
+		return ERR_VALIDATION;
+	}
+	memset(&u, 0, sizeof(u));
+	u.username = (char *)r->v[IMPORT_USERNAME].s;
+	u.email = r->v[IMPORT_EMAIL].present ? (char *)r->v[IMPORT_EMAIL].s : NULL;
+	u.status = r->v[IMPORT_STATUS].present ? (enum status)status_parse(r->v[IMPORT_STATUS].s) : STATUS_ACTIVE;
+	u.roles = ROLE_BIT(r->v[IMPORT_ROLE].present ? r->v[IMPORT_ROLE].i : ROLE_VIEWER);
+	u.created_at = r->now;
+	u.last_login_at = -1;
+	if ((e = in_transaction(r, rep, import_tx, &u)) != ERR_OK)
+		return e;
+	reply_user(rep, 201, &u);
+	return ERR_OK;
+}

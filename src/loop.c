@@ -139,6 +139,8 @@ loop_run(void)
 	while (!term_pending && FCGI_Accept() >= 0) {
 		struct cgi_env env;
 
+		memset(&env, 0, sizeof(env));	/* cli_actor, above all, stays NULL */
+
 		sigprocmask(SIG_BLOCK, &term, NULL);
 		if (!db_ok)
 			db_ok = db_open(cfg.database, 0) == 0;

@@ -5,6 +5,7 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
+#include <stdio.h>
 #include <string.h>
 
 #include <crypt.h>
@@ -158,4 +159,96 @@ password_generate(char *out, size_t outsz)
 	for (i = 0; i + 1 < outsz && i < 20; i++)
 		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
 	out[i] = '\0';
+}
+
+/* The value of an itoa64 character ("./0-9A-Za-z", as crypt(3) encodes numbers), or -1. */
+static int
+itoa64(char c)
+{
+	static const char a[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	const char *p = c != '\0' ? strchr(a, c) : NULL;
+
+	return p != NULL ? (int)(p - a) : -1;
+}
+
+/* A little-endian 30-bit number in five itoa64 characters (scrypt's r and p in $7$). */
+static long
+itoa64_30(const char *s)
+{
+	long	 v = 0;
+	int	 i, d;
+
+	for (i = 0; i < 5; i++) {
+		if ((d = itoa64(s[i])) < 0)
+			return -1;
+		v |= (long)d << (6 * i);
+	}
+	return v;
+}
+
+int
+password_import_check(const char *h, char *why, size_t whysz)
+{
+	static const char *const methods[] = { "$2b$", "$2y$", "$6$", "$5$", "$y$", "$gy$", "$7$" };
+	size_t		 i;
+	int		 cs;
+	const char	*p;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strncmp(h, methods[i], strlen(methods[i])) == 0)
+			break;
+	if (i == sizeof(methods) / sizeof(methods[0])) {
+		snprintf(why, whysz, "not a hash gatehouse accepts (bcrypt $2b$/$2y$, SHA-crypt $6$/$5$, yescrypt $y$, "
+		    "gost-yescrypt $gy$, scrypt $7$)");
+		return -1;
+	}
+	/* libxcrypt must know the method and the setting must be well-formed; $5$ is "legacy" to it, still
+	   verified. */
+	cs = crypt_checksalt(h);
+	if (cs != CRYPT_SALT_OK && !(cs == CRYPT_SALT_METHOD_LEGACY && i == 3)) {
+		snprintf(why, whysz, "a malformed %s hash, or one this system's libxcrypt cannot verify", methods[i]);
+		return -1;
+	}
+	/* Costs a login would pay: refuse what would stall a worker or exhaust its memory. */
+	if (i <= 1) {
+		long cost = (h[4] >= '0' && h[4] <= '9' && h[5] >= '0' && h[5] <= '9') ? (h[4] - '0') * 10 + h[5] - '0' : -1;
+		if (cost < 4 || cost > 16 || h[6] != '$' || strlen(h) != 60) {
+			snprintf(why, whysz, "bcrypt cost must be 4 to 16 and the hash 60 characters");
+			return -1;
+		}
+	} else if (i <= 3) {
+		p = h + 3;
+		if (strncmp(p, "rounds=", 7) == 0) {
+			long long r;
+			char num[16];
+			size_t n = strspn(p + 7, "0123456789");
+			if (n == 0 || n >= sizeof(num) || p[7 + n] != '$') {
+				snprintf(why, whysz, "malformed rounds= in a SHA-crypt hash");
+				return -1;
+			}
+			memcpy(num, p + 7, n);
+			num[n] = '\0';
+			if (parse_long(num, 1000, 1000000, &r) == -1) {
+				snprintf(why, whysz, "SHA-crypt rounds must be 1000 to 1000000");
+				return -1;
+			}
+		}
+	} else if (i <= 5) {
+		/* yescrypt "$y$" flags, N (log2 N - 1), r, ...: at most N = 2^18 (hash_cost 11, 1 GiB). */
+		int nlog = itoa64(h[i == 4 ? 4 : 5]) + 1;
+		if (nlog < 2 || nlog > 18) {
+			snprintf(why, whysz, "yescrypt N must be at most 2^18");
+			return -1;
+		}
+	} else {
+		/* scrypt "$7$" N (log2 N), r and p in five characters each: at most 1 GiB, p at most 16. */
+		int nlog = itoa64(h[3]);
+		long r = itoa64_30(h + 4), pp = strlen(h) > 14 ? itoa64_30(h + 9) : -1;
+		if (nlog < 1 || nlog > 20 || r < 1 || pp < 1 || pp > 16 || (128.0 * (double)r * (double)(1L << nlog)) >
+		    1024.0 * 1024 * 1024) {
+			snprintf(why, whysz, "scrypt parameters past 1 GiB of memory or p above 16");
+			return -1;
+		}
+	}
+	return 0;
 }

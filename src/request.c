@@ -133,7 +133,8 @@ log_event(const struct req *r, const struct reply *rep)
 		    rep->detail : "-");
 	else if (rep->status < 400 || strcmp(r->event, "user.refresh.reuse_detected") == 0)
 		log_warn("revocation from %s: %s of user \"%.600s\" (%s) by %s", addr, r->event, name,
-		    r->event_detail != NULL ? r->event_detail : "-", r->authed ? r->who.id : "-");
+		    r->event_detail != NULL ? r->event_detail : "-", r->authed && r->who.id[0] != '\0' ?
+		    r->who.id : r->cli_actor != NULL ? r->cli_actor : "-");
 }
 
 void
@@ -156,6 +157,7 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	r.authorization = env->authorization;
 	r.api_key = env->api_key;
 	r.remote_addr = net_client(r.arena, env->remote_addr, env->forwarded_for, env->real_ip);
+	r.cli_actor = env->cli_actor;
 	r.env = env;
 	/* HTTPS comes from the server itself. X-Forwarded-Proto would be believed only from a trusted proxy, and no
 	   proxy is trusted yet, so it is never read. */
@@ -207,7 +209,8 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	log_event(&r, rep);
 	/* The access line: client, user id or -, method and route, status, microseconds. */
 	log_msg(rep->status >= 500 ? LOG_WARN : LOG_INFO, "%s %s \"%s %s\" %d %lldus",
-	    r.remote_addr != NULL && r.remote_addr[0] != '\0' ? r.remote_addr : "-", r.authed ? r.who.id : "-",
+	    r.remote_addr != NULL && r.remote_addr[0] != '\0' ? r.remote_addr : "-", r.authed && r.who.id[0] != '\0' ? r.who.id :
+	    r.cli_actor != NULL ? r.cli_actor : "-",
 	    r.method_name[0] != '\0' ? r.method_name : "-", r.path, rep->status, (long long)(now_us() - t0));
 	json_wipe_secrets(r.json);
 	json_object_put(r.json);

@@ -28,6 +28,19 @@ const struct schema schema_admin_user_create = {
 	}
 };
 
+/* gatehousectl import: one user with an existing crypt(3) hash; the create rules for name, email and role. */
+static const char *const statuses_import[] = { "active", "pending", "disabled", NULL };
+
+const struct schema schema_user_import = {
+	.name = "UserImport", .nfields = 5, .fields = {
+		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1 },
+		{ .name = "password_hash", .type = FT_SECRET, .required = 1, .min = 1, .max = 512 },
+		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
+		{ .name = "role", .type = FT_ROLE, .nullable = 1, .dflt = "viewer" },
+		{ .name = "status", .type = FT_LITERAL, .nullable = 1, .dflt = "active", .lit = statuses_import },
+	}
+};
+
 /* POST /auth/login: the OAuth2 password form (JSON accepted too). */
 const struct schema schema_login = {
 	.name = "OAuth2PasswordRequestForm", .form = 1, .nfields = 3, .fields = {
