@@ -668,7 +668,7 @@ int
 ctl_prune(void)
 {
 	long long	 s = 0, t = 0;
-	enum db_rc	 rc = db_prune(now_us(), (int64_t)cfg.throttle_window * 1000000, &s, &t);
+	enum db_rc	 rc = throttle_prune_all(now_us(), &s, &t);	/* the service's own prune, unbounded */
 
 	if (rc != DB_OK) {
 		fprintf(stderr, "gatehousectl: prune failed (see the messages above)\n");

@@ -221,8 +221,6 @@ enum stmt {
 	STMT_USER_BY_ACCESS,
 	STMT_COUNT_USERS,
 	STMT_HEALTH,
-	STMT_PRUNE_SESSIONS,
-	STMT_PRUNE_THROTTLE,
 	STMT_USER_BY_ID,
 	STMT_USER_COUNT_FILTERED,
 	STMT_USER_LIST,			/* + sort * 2 + order: ten statements */
@@ -327,10 +325,6 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    " WHERE s.access_digest = ?1 AND s.revoked_at IS NULL",
 	[STMT_COUNT_USERS] = "SELECT count(*) FROM users",
 	[STMT_HEALTH] = "SELECT 1 FROM users LIMIT 1",	/* one page read, whatever the table's size */
-	/* Sessions whose refresh token has expired can never be used or reused; throttle rows neither blocking
-	   nor inside their window count for nothing. */
-	[STMT_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE refresh_expires_at <= ?1",
-	[STMT_PRUNE_THROTTLE] = "DELETE FROM throttle WHERE blocked_until <= ?1 AND window_start <= ?1 - ?2",
 	[STMT_USER_BY_ID] = "SELECT " USER_COLS " FROM users u WHERE u.id = ?1",
 	[STMT_USER_COUNT_FILTERED] = "SELECT count(*) FROM users u" LIST_WHERE,
 	[STMT_USER_FIND_COUNT] = "SELECT count(*) FROM users u" FIND_WHERE,
@@ -1404,31 +1398,6 @@ db_user_revoke(int64_t uid, const char *new_hash, int64_t now)
 	sqlite3_bind_text(st, 2, new_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	return exec_stmt(st, "set password");
-}
-
-/*
- * Deletes expired sessions and throttle rows that no longer count (gatehousectl prune), in one transaction;
- * the counts in *sessions and *throttle. window_us is the failed-login window in microseconds.
- */
-enum db_rc
-db_prune(int64_t now, int64_t window_us, long long *sessions, long long *throttle)
-{
-	enum db_rc rc;
-
-	*sessions = *throttle = 0;
-	if ((rc = db_begin()) != DB_OK)
-		return rc;
-	if ((rc = exec_two(STMT_PRUNE_SESSIONS, now, 0, "prune sessions")) != DB_OK)
-		goto fail;
-	*sessions = sqlite3_changes64(db);
-	if ((rc = exec_two(STMT_PRUNE_THROTTLE, now, window_us, "prune throttle rows")) != DB_OK)
-		goto fail;
-	*throttle = sqlite3_changes64(db);
-	if ((rc = db_commit()) == DB_OK)
-		return DB_OK;
-fail:
-	db_rollback();
-	return rc;
 }
 
 /* Revokes every session and retires every API key of a user (gatehousectl user revoke); in the caller's

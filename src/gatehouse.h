@@ -350,7 +350,6 @@ enum db_rc db_user_set_role(int64_t uid, enum role, int64_t now);
 enum db_rc db_user_delete(int64_t uid);
 enum db_rc db_user_revoke(int64_t uid, const char *new_hash, int64_t now);
 enum db_rc db_user_revoke_all(int64_t uid, int64_t now);	/* sessions revoked, API keys retired */
-enum db_rc db_prune(int64_t now, int64_t window_us, long long *sessions, long long *throttle);
 int	 db_backup(const char *path);	/* VACUUM INTO a new file; 0 or -1 (logged) */
 enum db_rc db_users_by_status(long long counts[STATUS__MAX]);
 struct sqlite3 *db_handle(void);	/* for the tests' query plans and tampering */

@@ -58,8 +58,8 @@ static const struct route routes[] = {
  * the same dispatcher, validation, transactions and audit trail as the API.
  */
 static const struct route cli_routes[] = {
-	{ M_POST, "/admin/users/{}/revoke", h_users_revoke, U, NULL, NULL, P_USER_ID },
-	{ M_POST, "/admin/users/import", h_users_import, U, &schema_user_import, NULL, P_NONE },
+	{ M_POST, "/admin/users/{}/revoke", h_users_revoke, U, NULL, NULL, P_USER_ID, RATE_NONE },
+	{ M_POST, "/admin/users/import", h_users_import, U, &schema_user_import, NULL, P_NONE, RATE_NONE },
 };
 
 #undef U
@@ -238,8 +238,9 @@ dispatch_route(struct req *r, struct reply *rep)
 		reply_finish(r, rep, ERR_VALIDATION);
 		return;
 	}
-	/* As the reference's limiter, which runs once the request has passed authentication and validation. */
-	if (rt->rate != RATE_NONE && (e = throttle_rate(r, rep, rt->rate)) != ERR_OK) {
+	/* As the reference's limiter, which runs once the request has passed authentication and validation. The
+	   operator at the console is not a client to limit. */
+	if (rt->rate != RATE_NONE && r->cli_actor == NULL && (e = throttle_rate(r, rep, rt->rate)) != ERR_OK) {
 		reply_finish(r, rep, e);
 		return;
 	}

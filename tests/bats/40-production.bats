@@ -165,7 +165,7 @@ teardown_file() {
 	before=$(sqlite3 "$P/lib/gatehouse.db" "SELECT count(*) FROM users")
 	# Writers: users created through nginx while the backup runs.
 	(
-		for i in $(seq 1 40); do
+		for i in $(seq 1 25); do
 			curl -s -o /dev/null -X POST "$BASE/admin/users/" -H "Authorization: Bearer $ADMIN_TOKEN" \
 				-H 'Content-Type: application/json' \
 				--data "{\"username\":\"load-$i\",\"password\":\"load-password-$i\",\"role\":\"viewer\"}"

@@ -207,17 +207,17 @@ last_audit() { sqlite3 "$INST/gatehouse.db" "SELECT action || '|' || coalesce(ac
 	[[ $output == "audit trail intact"* ]]
 }
 
-@test "prune deletes expired sessions and stale throttle rows, and nothing live" {
+@test "prune deletes expired and revoked sessions and expired throttle rows, and nothing live" {
 	live=$(login_token carol "$(ctl user reset-password carol -s <<<"carol-pw-prune-1" >/dev/null; echo carol-pw-prune-1)")
 	sqlite3 "$INST/gatehouse.db" "UPDATE sessions SET refresh_expires_at = 1 WHERE uid = (SELECT uid FROM users WHERE username = 'alice');
-		INSERT INTO throttle (key, failures, window_start, blocked_until) VALUES ('address:192.0.2.99', 3, 1, 0);
-		INSERT INTO throttle (key, failures, window_start, blocked_until) VALUES ('address:192.0.2.98', 0, 1, 9999999999999999);"
-	expired=$(sqlite3 "$INST/gatehouse.db" "SELECT count(*) FROM sessions WHERE refresh_expires_at <= 1")
-	[ "$expired" -gt 0 ]
+		INSERT INTO throttle (key, failures, window_start, blocked_until, expires_at) VALUES ('address:192.0.2.99', 3, 1, 0, 1);
+		INSERT INTO throttle (key, failures, window_start, blocked_until, expires_at) VALUES ('address:192.0.2.98', 0, 1, 0, 9999999999999999);"
+	dead="refresh_expires_at <= 1 OR revoked_at IS NOT NULL"
+	[ "$(sqlite3 "$INST/gatehouse.db" "SELECT count(*) FROM sessions WHERE $dead")" -gt 0 ]
 	run ctl prune
 	[ "$status" -eq 0 ]
-	[ "$output" = "pruned $expired expired sessions and 1 throttle rows" ]
-	[ "$(sqlite3 "$INST/gatehouse.db" "SELECT count(*) FROM sessions WHERE refresh_expires_at <= 1")" -eq 0 ]
+	[[ $output =~ ^pruned\ [0-9]+\ expired\ sessions\ and\ [0-9]+\ throttle\ rows$ ]]
+	[ "$(sqlite3 "$INST/gatehouse.db" "SELECT count(*) FROM sessions WHERE $dead")" -eq 0 ]
 	[ "$(sqlite3 "$INST/gatehouse.db" "SELECT group_concat(key) FROM throttle WHERE key LIKE 'address:192.0.2.9%'")" = address:192.0.2.98 ]
 	req GET /auth/me/ -H "Authorization: Bearer $live"
 	[ "$code" = 200 ]
