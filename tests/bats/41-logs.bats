@@ -125,7 +125,7 @@ LOG() { cat "$INST/logs/gatehouse.log"; }
 
 @test "the logrotate file parses, and its rotation with SIGHUP leaves gatehouse writing to the new file" {
 	command -v logrotate >/dev/null || skip "logrotate is not installed (CI installs it)"
-	sed -e "s|/var/log/gatehouse/\*.log|$INST/logs/gatehouse.log|" -e "s|create 0640 gatehouse adm|create 0640 root root|" \
+	sed -e "s|/var/log/gatehouse/\*.log|$INST/logs/gatehouse.log|" -e "s|create 0640 _gatehouse adm|create 0640 root root|" \
 		-e "s|systemctl reload gatehouse.service|false|" -e "s|/run/gatehouse/gatehouse.pid|$INST/gatehouse.pid|" \
 		"$GATEHOUSE_SRC/contrib/gatehouse.logrotate" >"$BATS_TEST_TMPDIR/lr.conf"
 	run logrotate -f -s "$BATS_TEST_TMPDIR/lr.state" "$BATS_TEST_TMPDIR/lr.conf"
