@@ -100,13 +100,13 @@ make_v4(const char *path, const char *rows)
 	unlink(path);
 	if (db_open(path, 1) != 0)
 		return -1;
-	/* Undo migration 6 (throttle expiry, prune indexes), then migration 5. */
+	/* Undo migration 7 (sessions.login_at), 6 (throttle expiry, prune indexes), then migration 5. */
+	exec("ALTER TABLE sessions DROP COLUMN login_at;");
 	exec("DROP INDEX throttle_expires; DROP INDEX sessions_refresh_expires; DROP INDEX sessions_revoked;"
 	    "ALTER TABLE throttle DROP COLUMN expires_at;");
 	exec("DROP TRIGGER users_fts_insert; DROP TRIGGER users_fts_delete; DROP TRIGGER users_fts_update;"
 	    "DROP TABLE users_fts;"
 	    "ALTER TABLE users DROP COLUMN username_skey; ALTER TABLE users DROP COLUMN email_skey;"
-	    "ALTER TABLE sessions DROP COLUMN login_at;"	/* migration 6's */
 	    "CREATE VIRTUAL TABLE users_fts USING fts5(username_key, email_key, content='users',"
 	    "  content_rowid='uid', tokenize='trigram');"
 	    "CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN"
@@ -191,6 +191,18 @@ test_migration_5(const char *dir, struct arena *a)
 	    V4_ROW("00000000-0000-7000-8000-000000000004", "b", "'STRASSE@example.com'")) == 0,
 	    "a version 4 database whose emails clash under case folding");
 	CHECK(db_open(path, 0) == -1 && version_of(path) == 4, "migration 5 refuses emails that would clash");
+
+	/* Migration 7: each existing session gets the start of its login, its family's first session. */
+	CHECK(make_v4(path,
+	    V4_ROW("00000000-0000-7000-8000-000000000005", "sessions", "NULL")
+	    "INSERT INTO sessions (id, uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at,"
+	    " created_at, family) VALUES (1, 1, X'01', 0, X'02', 0, 100, NULL), (2, 1, X'03', 0, X'04', 0, 200, 1),"
+	    " (3, 1, X'05', 0, X'06', 0, 300, NULL);") == 0, "a version 4 database with two logins' sessions");
+	CHECK(db_open(path, 0) == 0 && db_schema_version() == db_schema_latest(), "it migrates");
+	CHECK(count("SELECT count(*) FROM sessions WHERE login_at = 100 AND id IN (1, 2)") == 2 &&
+	    count("SELECT count(*) FROM sessions WHERE login_at = 300 AND id = 3") == 1,
+	    "migration 7 gives each session its login's start, a refreshed one its family's");
+	db_close();
 }
 
 int
