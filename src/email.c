@@ -24,11 +24,14 @@
  *     NFKC_Casefold says nothing are the two small tables below (README, "Unicode");
  *   - IDNA 2008 code point classes are derived as RFC 5892 section 3 orders its rules, from libunistring's
  *     properties, with the RFC's own exception list, so that a refusal names the code point and its position
- *     as the idna package does; labels must be in NFC; CONTEXTO rules are exact;
- *   - then libidn2 looks every U-label up (IDNA 2008, RFC 5891): it adds the CONTEXTJ and Bidi (RFC 5893)
- *     rules, whose refusals carry libidn2's text instead of the idna package's, and encodes the Punycode.
- *     Decoding an A-label stays here (puny_decode(), RFC 3492): libidn2 decodes only inside its own lookup,
- *     whose refusals would not be the idna package's "Invalid A-label" cases.
+ *     as the idna package does; labels must be in NFC; CONTEXTO rules are exact; the Bidi rule (RFC 5893) uses
+ *     libunistring's bidi classes and the idna package's texts;
+ *   - then libidn2 looks every U-label up (IDNA 2008, RFC 5891) and encodes its Punycode. Its tables in Debian 12
+ *     are older than libunistring's: a code point it calls unassigned has passed the checks above on Unicode 14
+ *     data, so that label is encoded here (RFC 3492) instead of refused. Decoding an A-label stays here too
+ *     (puny_decode()): libidn2 decodes only inside its own lookup, whose refusals are not the idna package's.
+ *
+ * tests/unicode-oracle/ compares this file with email-validator 2.3.0 itself on generated addresses.
  *
  * Memory: no mutable globals; about 50 KiB of stack per call; libunistring allocates and this file frees.
  */
@@ -1392,6 +1395,69 @@ puny_t(unsigned long j, unsigned long bias)
 }
 
 /* Encodes n code points; returns the output length, or (size_t)-1 when it exceeds cap. */
+/* Encodes n code points; returns the output length, or (size_t)-1 when it exceeds cap. */
+static size_t
+puny_encode(const cp_t *in, size_t n, char *out, size_t cap)
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned long long delta = 0;
+	cp_t cur = 0x80;
+	unsigned long bias = 72;
+	size_t h, b = 0, o = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (in[i] < 0x80) {
+			if (o >= cap)
+				return (size_t)-1;
+			out[o++] = (char)in[i];
+			b++;
+		}
+	}
+	if (b > 0) {
+		if (o >= cap)
+			return (size_t)-1;
+		out[o++] = '-';
+	}
+	h = b;
+	while (h < n) {
+		cp_t m = 0x10FFFF + 1;
+
+		for (i = 0; i < n; i++)
+			if (in[i] >= cur && in[i] < m)
+				m = in[i];
+		delta += (unsigned long long)(m - cur) * (h + 1);
+		cur = m;
+		for (i = 0; i < n; i++) {
+			if (in[i] < cur)
+				delta++;
+			if (in[i] == cur) {
+				unsigned long long q = delta;
+				unsigned long j;
+
+				for (j = 0;; j++) {
+					unsigned long t = puny_t(j, bias);
+
+					if (q < t)
+						break;
+					if (o >= cap)
+						return (size_t)-1;
+					out[o++] = digits[t + (q - t) % (36 - t)];
+					q = (q - t) / (36 - t);
+				}
+				if (o >= cap)
+					return (size_t)-1;
+				out[o++] = digits[q];
+				bias = puny_adapt((unsigned long)delta, h == b, (unsigned long)h + 1);
+				delta = 0;
+				h++;
+			}
+		}
+		delta++;
+		cur++;
+	}
+	return o;
+}
+
 /*
  * Python's punycode decoding (errors="strict") of the ASCII text s[0..n); writes at most cap
  * code points to out.  Returns 0, or -1 for "Invalid A-label".
@@ -1505,7 +1571,75 @@ valid_contexto(const cp_t *l, size_t n, size_t pos)
 	return 0;
 }
 
-/* idna check_label() without the Bidi check (RFC 5893); the message goes to e. */
+/* idna check_bidi(): the Bidi rule of RFC 5893 section 2, with the idna package's texts (libunistring's classes). */
+static int
+check_bidi(const cp_t *l, size_t n, struct sbuf *e)
+{
+	size_t	 i;
+	int	 bidi_label = 0, rtl, valid_ending = 0, number_type = -1, d;
+
+	for (i = 0; i < n; i++) {
+		d = uc_bidi_class(l[i]);
+		if (d == UC_BIDI_R || d == UC_BIDI_AL || d == UC_BIDI_AN)
+			bidi_label = 1;
+	}
+	if (!bidi_label)
+		return 0;
+	d = uc_bidi_class(l[0]);
+	if (d == UC_BIDI_R || d == UC_BIDI_AL) {
+		rtl = 1;
+	} else if (d == UC_BIDI_L) {
+		rtl = 0;
+	} else {
+		sb_puts(e, "First codepoint in label ");
+		py_repr(e, l, n);
+		sb_puts(e, " must be directionality L, R or AL");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		d = uc_bidi_class(l[i]);
+		if (rtl) {	/* rules 2, 3 and 4 */
+			if (d != UC_BIDI_R && d != UC_BIDI_AL && d != UC_BIDI_AN && d != UC_BIDI_EN && d != UC_BIDI_ES &&
+			    d != UC_BIDI_CS && d != UC_BIDI_ET && d != UC_BIDI_ON && d != UC_BIDI_BN && d != UC_BIDI_NSM) {
+				sb_puts(e, "Invalid direction for codepoint at position ");
+				sb_putu(e, (unsigned long)(i + 1));
+				sb_puts(e, " in a right-to-left label");
+				return -1;
+			}
+			if (d == UC_BIDI_R || d == UC_BIDI_AL || d == UC_BIDI_EN || d == UC_BIDI_AN)
+				valid_ending = 1;
+			else if (d != UC_BIDI_NSM)
+				valid_ending = 0;
+			if (d == UC_BIDI_AN || d == UC_BIDI_EN) {
+				if (number_type == -1) {
+					number_type = d;
+				} else if (number_type != d) {
+					sb_puts(e, "Can not mix numeral types in a right-to-left label");
+					return -1;
+				}
+			}
+		} else {	/* rules 5 and 6 */
+			if (d != UC_BIDI_L && d != UC_BIDI_EN && d != UC_BIDI_ES && d != UC_BIDI_CS && d != UC_BIDI_ET &&
+			    d != UC_BIDI_ON && d != UC_BIDI_BN && d != UC_BIDI_NSM) {
+				sb_puts(e, "Invalid direction for codepoint at position ");
+				sb_putu(e, (unsigned long)(i + 1));
+				sb_puts(e, " in a left-to-right label");
+				return -1;
+			}
+			if (d == UC_BIDI_L || d == UC_BIDI_EN)
+				valid_ending = 1;
+			else if (d != UC_BIDI_NSM)
+				valid_ending = 0;
+		}
+	}
+	if (!valid_ending) {
+		sb_puts(e, "Label ends with illegal codepoint directionality");
+		return -1;
+	}
+	return 0;
+}
+
+/* idna check_label(); the message goes to e. */
 static int
 check_label(const cp_t *l, size_t n, struct sbuf *e)
 {
@@ -1566,7 +1700,7 @@ check_label(const cp_t *l, size_t n, struct sbuf *e)
 		sb_puts(e, " not allowed");
 		return -1;
 	}
-	return 0;
+	return check_bidi(l, n, e);
 }
 
 /*
@@ -1592,6 +1726,32 @@ idn2_label(const cp_t *l, size_t n, char *out, size_t cap, struct sbuf *e)
 	z[u8n] = '\0';
 	rc = idn2_lookup_u8(z, (uint8_t **)&a, IDN2_NO_TR46);
 	free(z);
+	if (rc == IDN2_UNASSIGNED) {
+		/*
+		 * libidn2's IDNA tables are older than libunistring's (Debian 12's call Unicode 12's U+1E296
+		 * unassigned): a code point they do not know has passed check_label() on Unicode 14 data, as the
+		 * reference's idna package passes it. Encode it here (RFC 3492) rather than refuse an address the
+		 * reference takes.
+		 */
+		char	 buf[DNS_LABEL_LENGTH_LIMIT + 1];
+		size_t	 plen;
+
+		idn2_free(a);
+		memcpy(buf, "xn--", 4);
+		if ((plen = puny_encode(l, n, buf + 4, DNS_LABEL_LENGTH_LIMIT - 4)) == (size_t)-1) {
+			sb_puts(e, "Label too long");
+			return -1;
+		}
+		buf[4 + plen] = '\0';
+		if (out != NULL) {
+			if (4 + plen >= cap) {
+				sb_puts(e, "Label too long");
+				return -1;
+			}
+			memcpy(out, buf, 4 + plen + 1);
+		}
+		return 0;
+	}
 	if (rc == IDN2_TOO_BIG_LABEL || rc == IDN2_TOO_BIG_DOMAIN || rc == IDN2_PUNYCODE_BIG_OUTPUT ||
 	    rc == IDN2_PUNYCODE_OVERFLOW || (rc == IDN2_OK && out != NULL && strlen(a) >= cap)) {
 		sb_puts(e, "Label too long");
@@ -1735,10 +1895,10 @@ uts46_map_cp(cp_t c, cp_t *out, size_t cap)
 	uint32_t	 in = c, *k, *f;
 	size_t		 kn, fn = 0;
 
-	if (c == 0x00DF || c == 0x03C2 || c == 0x200C || c == 0x200D) {
+	if (c == 0x00DF || c == 0x03C2 || c == 0x200C || c == 0x200D || c == 0x1E9E) {
 		if (cap < 1)
 			return (size_t)-1;
-		out[0] = c;
+		out[0] = c == 0x1E9E ? 0x00DF : c;	/* UTS-46: capital sharp s maps to ß, not to "ss" */
 		return 1;
 	}
 	if ((k = u32_normalize(UNINORM_NFKC, &in, 1, NULL, &kn)) == NULL)
