@@ -33,7 +33,8 @@ static const char *const statuses_import[] = { "active", "pending", "disabled", 
 
 const struct schema schema_user_import = {
 	.name = "UserImport", .nfields = 5, .fields = {
-		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1 },
+		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1,
+		    .lookalike = 1 },
 		{ .name = "password_hash", .type = FT_SECRET, .required = 1, .min = 1, .max = 512 },
 		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
 		{ .name = "role", .type = FT_ROLE, .nullable = 1, .dflt = "viewer" },

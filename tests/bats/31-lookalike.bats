@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Look-alike usernames (issue 9, item 9): white space at either end and invisible or format characters are a
-# 422 value_error on every path that creates a user: POST /admin/users/, POST /auth/register/ and
-# gatehousectl create-admin. (No path renames a user.)
+# 422 value_error on every path that creates a user: POST /admin/users/, POST /auth/register/, gatehousectl
+# create-admin, and gatehousectl user add and import (through the API's own routes). No path renames a user.
 
 load helpers
 
@@ -106,4 +106,22 @@ run_table() {
 	[[ $output == *"must not start or end with white space (U+0020 SPACE)"* ]]
 	run bash -c "printf 'long-enough-pw\n' | '$GATEHOUSE_BIN/gatehousectl' -c '$D/g.conf' create-admin -s 'root two'"
 	[ "$status" -eq 0 ]
+}
+
+@test "gatehousectl user add and import refuse them through the API's own rules" {
+	ctl() { "$GATEHOUSE_BIN/gatehousectl" -c "$INST/gatehouse.conf" "$@"; }
+	run ctl user add "$(printf 'carol\u2060')" -s <<<"carol-password-1"
+	[ "$status" -ne 0 ]
+	[[ $output == *"must not contain invisible or format characters (U+2060 WORD JOINER)"* ]]
+	run ctl user add "carol " -s <<<"carol-password-1"
+	[ "$status" -ne 0 ]
+	[[ $output == *"must not start or end with white space (U+0020 SPACE)"* ]]
+	h=$(sqlite3 "$INST/gatehouse.db" "SELECT password_hash FROM users WHERE username = 'admin'")
+	jq -n --arg h "$h" --arg a "$(printf 'imp\u200bone')" --arg b "$(printf '\u202eimptwo')" \
+		'[{username: $a, password_hash: $h}, {username: $b, password_hash: $h}, {username: "impthree", password_hash: $h}]' \
+		>"$BATS_TEST_TMPDIR/imp.json"
+	run ctl import "$BATS_TEST_TMPDIR/imp.json"
+	[[ $output == *"U+200B ZERO WIDTH SPACE"* ]]
+	[[ $output == *"U+202E RIGHT-TO-LEFT OVERRIDE"* ]]
+	[[ ${lines[-1]} == "1 imported, 2 refused" ]]
 }
