@@ -703,6 +703,7 @@ struct cgi_env {
 void	 request_route_path(struct req *, const struct cgi_env *);
 enum method method_parse(const char *);
 const char *method_str(enum method);
+const struct route *route_at(size_t);	/* the route table's i-th row, NULL past the end (openapi.c) */
 void	 dispatch(struct req *, struct reply *);
 enum err reply_error(struct reply *, enum err, const char *detail);	/* sets the detail, returns e */
 void	 reply_finish(struct req *, struct reply *, enum err);
@@ -759,6 +760,10 @@ enum err h_permissions(struct req *, struct reply *);
 enum err h_refresh(struct req *, struct reply *);
 enum err h_logout(struct req *, struct reply *);
 enum err h_config(struct req *, struct reply *);
+/* openapi.c: the OpenAPI 3.1 document built from the route table and the field tables (a static string, built
+ * once per process; never freed). */
+enum err h_openapi(struct req *, struct reply *);
+const char *openapi_json(void);
 enum err h_change_password(struct req *, struct reply *);
 enum err h_register(struct req *, struct reply *);
 enum err h_keys_list(struct req *, struct reply *);

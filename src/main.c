@@ -39,6 +39,7 @@ usage(FILE *f)
 	    "  -M, --socket-mode MODE    mode of the socket file, octal (default: 0660)\n"
 	    "      --allow-root     serve as root (refused otherwise)\n"
 	    "  -t, --check          check the configuration and the database as the service user, then exit\n"
+	    "      --openapi        print the API's OpenAPI 3.1 document (also served at /openapi.json)\n"
 	    "  -h, --help           show this help\n"
 	    "  -V, --version        show the version\n"
 	    "\n"
@@ -93,6 +94,7 @@ main(int argc, char *argv[])
 		{ "check", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "openapi", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*conf = NULL, *listen = NULL, *pidfile = NULL, *user = NULL, *group = NULL;
@@ -100,7 +102,7 @@ main(int argc, char *argv[])
 	struct priv	 run_as, sock_owner;
 	struct sock_opts so;
 	long long	 workers = 0, mode = 0660;
-	int		 ch, check = 0, allow_root = 0, activated = 0, cgi;
+	int		 ch, check = 0, allow_root = 0, activated = 0, cgi, openapi = 0;
 
 	/* A CGI server may pass the query string as arguments (RFC 3875 §4.4); never read them as options. */
 	cgi = getenv("GATEWAY_INTERFACE") != NULL;
@@ -137,6 +139,9 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("gatehouse %s\n", PACKAGE_VERSION);
 			return 0;
+		case 'O':
+			openapi = 1;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -146,6 +151,14 @@ main(int argc, char *argv[])
 		fprintf(stderr, "gatehouse: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
 		return 2;
+	}
+	if (openapi) {
+		/* The OpenAPI document with the defaults (as installed with the documentation), or -c's settings. */
+		config_defaults(&cfg);
+		if (conf != NULL && config_load(&cfg, conf, 1) == -1)
+			return 1;
+		printf("%s\n", openapi_json());
+		return 0;
 	}
 	if ((suser != NULL || sgroup != NULL || smode != NULL) &&
 	    (listen == NULL || (listen[0] != '/' && listen[0] != '.'))) {

@@ -51,6 +51,7 @@ static const struct route routes[] = {
 	{ M_GET, "/admin/stats", h_stats, U, NULL, NULL, P_NONE, RATE_NONE },
 	{ M_GET, "/admin/audit-logs", h_audit_list, S, NULL, &query_audit_list, P_NONE, RATE_NONE },
 	{ M_GET, "/admin/audit-logs/export/{}", h_audit_export, S, NULL, &query_audit_export, P_FORMAT, RATE_NONE },
+	{ M_GET, "/openapi.json", h_openapi, CAP_NONE, NULL, NULL, P_NONE, RATE_NONE },
 };
 
 /*
@@ -64,6 +65,12 @@ static const struct route cli_routes[] = {
 
 #undef U
 #undef S
+
+const struct route *
+route_at(size_t i)
+{
+	return i < sizeof(routes) / sizeof(routes[0]) ? &routes[i] : NULL;
+}
 
 static const char *const cap_names[CAP__MAX] = {
 	[CAP_NONE] = "", [CAP_USER] = "",
