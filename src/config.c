@@ -34,6 +34,7 @@ static const struct ckey {
 } ckeys[] = {
 	{ "database", C_PATH, offsetof(struct config, database), 0, 0, 0, 1 },
 	{ "log_file", C_PATH, offsetof(struct config, log_file), 0, 0, 0, 1 },
+	{ "setup_token", C_PATH, offsetof(struct config, setup_token), 0, 0, 0, 1 },
 	{ "log_level", C_LEVEL, offsetof(struct config, log_level), 0, 0, sizeof(int), 1 },
 	{ "hash_cost", C_INT, offsetof(struct config, hash_cost), 1, 11, sizeof(int), 1 },
 	{ "access_token_lifetime", C_INT, offsetof(struct config, access_ttl), 1, 86400, sizeof(long), 1 },
@@ -196,6 +197,11 @@ config_check(const struct config *c, const char *path)
 	}
 	if ((c->role_caps[ROLE_EDITOR] | c->role_caps[ROLE_VIEWER]) & admin_only) {
 		log_err("%s: only the admin role may have manage_users or manage_settings", path);
+		return -1;
+	}
+	/* A guessable token would hand the first admin account to whoever guesses it (NIST SP 800-63B 5.1.1.2). */
+	if (c->setup_token[0] != '\0' && strlen(c->setup_token) < 32) {
+		log_err("%s: setup_token must be at least 32 characters (try: head -c 24 /dev/urandom | base64)", path);
 		return -1;
 	}
 	return 0;

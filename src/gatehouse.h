@@ -201,6 +201,7 @@ struct net {
 struct config {
 	char	 database[1024];
 	char	 log_file[1024];
+	char	 setup_token[1024];	/* POST /setup: creates the first admin of an empty database; "" = off */
 	int	 log_level;
 	int	 hash_cost;		/* yescrypt cost, 1..11 */
 	long	 access_ttl;		/* seconds */
@@ -552,6 +553,7 @@ struct verrs {
 };
 
 extern const struct schema schema_admin_user_create;
+extern const struct schema schema_setup;
 extern const struct schema schema_login;
 extern const struct schema schema_user_update;
 extern const struct schema schema_approve;
@@ -763,6 +765,7 @@ enum err h_config(struct req *, struct reply *);
 /* openapi.c: the OpenAPI 3.1 document built from the route table and the field tables (a static string, built
  * once per process; never freed). */
 enum err h_openapi(struct req *, struct reply *);
+enum err h_setup(struct req *, struct reply *);	/* h_users.c */
 const char *openapi_json(void);
 enum err h_change_password(struct req *, struct reply *);
 enum err h_register(struct req *, struct reply *);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <crypt.h>
+#include <sodium.h>
 
 #include "gatehouse.h"
 
@@ -758,6 +759,74 @@ h_users_import(struct req *r, struct reply *rep)
 	u.last_login_at = -1;
 	if ((e = in_transaction(r, rep, import_tx, &u)) != ERR_OK)
 		return e;
+	reply_user(rep, 201, &u);
+	return ERR_OK;
+}
+
+/*
+ * POST /setup: the first administrator of an empty database, for a host where no command can be run (shared
+ * hosting: the database is created by the first request when setup_token is set, see loop.c). The token is
+ * compared in constant time (sodium_memcmp over equal lengths, OWASP Authentication Cheat Sheet); the count and
+ * the insert share one BEGIN IMMEDIATE transaction, so of two concurrent calls one wins and the other gets 409.
+ * Without a setup_token the route does not exist (404); once any user exists it answers 409.
+ */
+enum { SETUP_TOKEN, SETUP_USERNAME, SETUP_PASSWORD, SETUP_EMAIL };
+
+static enum err
+setup_tx(struct req *r, struct reply *rep, void *ctx)
+{
+	struct create	*c = ctx;
+	long long	 users = 0;
+	enum db_rc	 rc;
+
+	if ((rc = db_count_users(&users)) != DB_OK)
+		return db_err(rc);
+	if (users > 0)
+		return reply_error(rep, ERR_CONFLICT, "Setup is already done: the database has users");
+	if ((rc = db_user_insert(r->arena, c->u, c->hash)) != DB_OK)
+		return conflict(rep, rc);
+	rc = audit_log(r, "user.create", "user", c->u->id, jw_object(r->arena, "username", c->u->username,
+	    "role", "admin", "via", "setup_token", NULL));
+	return db_err(rc);
+}
+
+enum err
+h_setup(struct req *r, struct reply *rep)
+{
+	size_t		 tlen = strlen(cfg.setup_token);
+	struct user	 u;
+	struct create	 c = { &u, NULL };
+	char		 hash[CRYPT_OUTPUT_SIZE];
+	long long	 users = 0;
+	enum err	 e;
+
+	if (tlen == 0)
+		return ERR_NOT_FOUND;
+	if (r->v[SETUP_TOKEN].len != tlen || sodium_memcmp(r->v[SETUP_TOKEN].s, cfg.setup_token, tlen) != 0) {
+		log_warn("setup: wrong setup token from %s", r->remote_addr != NULL ? r->remote_addr : "?");
+		return reply_error(rep, ERR_FORBIDDEN, "Invalid setup token");
+	}
+	/* Answer 409 before spending a hash when users exist; checked again inside the transaction. */
+	if (db_count_users(&users) == DB_OK && users > 0)
+		return reply_error(rep, ERR_CONFLICT, "Setup is already done: the database has users");
+	memset(&u, 0, sizeof(u));
+	u.username = (char *)r->v[SETUP_USERNAME].s;
+	u.email = r->v[SETUP_EMAIL].present ? (char *)r->v[SETUP_EMAIL].s : NULL;
+	u.status = STATUS_ACTIVE;
+	u.roles = ROLE_BIT(ROLE_ADMIN);
+	u.created_at = r->now;
+	u.last_login_at = -1;
+	if (password_hash(r->v[SETUP_PASSWORD].s, r->v[SETUP_PASSWORD].len, cfg.hash_cost, hash, sizeof(hash)) == -1) {
+		log_err("cannot hash a password");
+		return ERR_UNAVAILABLE;
+	}
+	c.hash = hash;
+	e = in_transaction(r, rep, setup_tx, &c);
+	wipe(hash, sizeof(hash));
+	if (e != ERR_OK)
+		return e;
+	log_warn("setup: first admin %s (%s) created with the setup token; remove setup_token from the configuration",
+	    u.username, u.id);
 	reply_user(rep, 201, &u);
 	return ERR_OK;
 }

@@ -134,7 +134,7 @@ loop_run(void)
 	sigaddset(&term, SIGALRM);
 
 	arena_init(&app.arena, (size_t)cfg.body_limit * 8 + 1024 * 1024);
-	db_ok = db_open(cfg.database, 0) == 0;
+	db_ok = db_open(cfg.database, cfg.setup_token[0] != '\0') == 0;
 
 	while (!term_pending && FCGI_Accept() >= 0) {
 		struct cgi_env env;
@@ -143,7 +143,7 @@ loop_run(void)
 
 		sigprocmask(SIG_BLOCK, &term, NULL);
 		if (!db_ok)
-			db_ok = db_open(cfg.database, 0) == 0;
+			db_ok = db_open(cfg.database, cfg.setup_token[0] != '\0') == 0;
 		env.method = env_copy(&app.arena, "REQUEST_METHOD");
 		env.path_info = env_copy(&app.arena, "PATH_INFO");
 		env.script_name = env_copy(&app.arena, "SCRIPT_NAME");

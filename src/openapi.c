@@ -17,6 +17,10 @@
 
 #include "gatehouse.h"
 
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"	/* built without config.h (the fuzz harnesses) */
+#endif
+
 /* Success answer and extra error statuses of a handler; schema names a component, media a non-JSON body. */
 struct op_doc {
 	handler_fn	 h;
@@ -56,7 +60,10 @@ static const struct op_doc docs[] = {
 	{ h_stats, "User counts", 200, "Stats", NULL, "" },
 	{ h_audit_list, "The audit trail", 200, "AuditLogList", NULL, "" },
 	{ h_audit_export, "Export the audit trail (csv or json)", 200, NULL, "text/csv", "" },
+	{ h_health, "Liveness: the database answers a read (503 otherwise)", 200, "Health", NULL, "" },
 	{ h_openapi, "This document", 200, "OpenAPI", NULL, "" },
+	{ h_setup, "The first admin of an empty database, with the configured setup_token", 201, "UserResponse", NULL,
+	    "403,404,409" },
 };
 
 static const char *const reasons[][2] = {
@@ -446,6 +453,8 @@ static const char *const components[][2] = {
 	    "\"details\":{},\"ip_address\":{\"type\":[\"string\",\"null\"]},\"created_at\":{\"type\":\"string\"}}}" },
 	{ "AuditLogList", "{\"type\":\"object\",\"required\":[\"logs\",\"total\"],\"properties\":{\"logs\":{\"type\":"
 	    "\"array\",\"items\":{\"$ref\":\"#/components/schemas/AuditLog\"}},\"total\":{\"type\":\"integer\"}}}" },
+	{ "Health", "{\"type\":\"object\",\"required\":[\"status\"],\"properties\":{\"status\":{\"type\":"
+	    "\"string\"}}}" },
 	{ "OpenAPI", "{\"type\":\"object\",\"required\":[\"openapi\",\"info\",\"paths\"],\"properties\":{"
 	    "\"openapi\":{\"const\":\"3.1.0\"},\"info\":{\"type\":\"object\"},\"paths\":{\"type\":\"object\"}}}" },
 };

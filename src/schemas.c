@@ -42,6 +42,16 @@ const struct schema schema_user_import = {
 	}
 };
 
+/* POST /setup: the first admin of an empty database, for the holder of the configured setup_token. */
+const struct schema schema_setup = {
+	.name = "SetupRequest", .nfields = 4, .fields = {
+		{ .name = "setup_token", .type = FT_SECRET, .required = 1, .min = 1, .max = 1024 },
+		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1 },
+		{ .name = "password", .type = FT_PASSWORD, .required = 1, .min = 8, .max = 256 },
+		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
+	}
+};
+
 /* POST /auth/login: the OAuth2 password form (JSON accepted too). */
 const struct schema schema_login = {
 	.name = "OAuth2PasswordRequestForm", .form = 1, .nfields = 3, .fields = {

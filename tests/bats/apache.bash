@@ -3,7 +3,7 @@
 # configuration's path is substituted in .htaccess. Apache runs from its own ServerRoot on a free port, without
 # touching the system's configuration.
 
-# start_apache PROGRAM: exports A (the site folder) and APORT.
+# start_apache PROGRAM: exports A (the site folder) and APORT. APACHE_GATEHOUSE_CONF: more configuration lines.
 start_apache() {
 	local program=$1 user_lines="" m=/usr/lib/apache2/modules
 	A=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-apache.XXXXXX")
@@ -15,10 +15,14 @@ start_apache() {
 	cp "$GATEHOUSE_SRC/www/errors/"status-*.html "$A/www/errors/"
 	sed "s|^SetEnv GATEHOUSE_CONFIG .*|SetEnv GATEHOUSE_CONFIG $A/data/gatehouse.conf|" \
 		"$GATEHOUSE_SRC/www/.htaccess" >"$A/www/.htaccess"
-	printf 'database = %s\nhash_cost = 1\n' "$A/data/gatehouse.db" >"$A/data/gatehouse.conf"
-	"${GATEHOUSECTL:-$GATEHOUSE_BIN/gatehousectl}" -c "$A/data/gatehouse.conf" init >/dev/null
-	printf '%s\n' "$ADMIN_PASSWORD" |
-		"${GATEHOUSECTL:-$GATEHOUSE_BIN/gatehousectl}" -c "$A/data/gatehouse.conf" create-admin -s admin >/dev/null
+	printf 'database = %s\nhash_cost = 1\n%s\n' "$A/data/gatehouse.db" "${APACHE_GATEHOUSE_CONF:-}" \
+		>"$A/data/gatehouse.conf"
+	# APACHE_EMPTY=1: no database, as on a host where nothing can be run (the setup token's case).
+	if [ "${APACHE_EMPTY:-0}" != 1 ]; then
+		"${GATEHOUSECTL:-$GATEHOUSE_BIN/gatehousectl}" -c "$A/data/gatehouse.conf" init >/dev/null
+		printf '%s\n' "$ADMIN_PASSWORD" |
+			"${GATEHOUSECTL:-$GATEHOUSE_BIN/gatehousectl}" -c "$A/data/gatehouse.conf" create-admin -s admin >/dev/null
+	fi
 	# Apache started as root runs CGI as its User: that user owns the data folder, as on a shared host.
 	if [ "$(id -u)" -eq 0 ]; then
 		user_lines="User www-data
