@@ -46,7 +46,8 @@ const struct schema schema_user_import = {
 const struct schema schema_setup = {
 	.name = "SetupRequest", .nfields = 4, .fields = {
 		{ .name = "setup_token", .type = FT_SECRET, .required = 1, .min = 1, .max = 1024 },
-		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1 },
+		{ .name = "username", .type = FT_STRING, .required = 1, .min = 3, .max = 150, .nocontrol = 1,
+		    .lookalike = 1 },
 		{ .name = "password", .type = FT_PASSWORD, .required = 1, .min = 8, .max = 256 },
 		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
 	}

@@ -92,3 +92,17 @@ setup_body() {
 	[ "$status" -eq 1 ]
 	[[ $output == *"gatehouse.conf: setup_token must be at least 32 characters"* ]]
 }
+
+@test "setup token: a look-alike username is refused like on every other path that creates a user" {
+	d=$(mktemp -d)
+	printf 'database = %s/gatehouse.db\nsetup_token = %s\n' "$d" "$TOKEN" >"$d/gatehouse.conf"
+	b=$(jq -nc --arg t "$TOKEN" '{setup_token:$t,username:"admin\u200b",password:"longenough1"}')
+	out=$(printf '%s' "$b" | env -i GATEWAY_INTERFACE=CGI/1.1 GATEHOUSE_CONFIG="$d/gatehouse.conf" \
+		REQUEST_METHOD=POST SCRIPT_NAME=/api PATH_INFO=/setup CONTENT_TYPE=application/json \
+		CONTENT_LENGTH="$(printf '%s' "$b" | wc -c)" "$GATEHOUSE_BIN/gatehouse" 2>/dev/null)
+	users=$(sqlite3 "$d/gatehouse.db" 'SELECT count(*) FROM users')
+	rm -rf "$d"
+	[[ $out == "Status: 422"* ]] || { echo "$out"; false; }
+	[[ $out == *'"loc":["body","username"]'* ]]
+	[ "$users" = 0 ]
+}
