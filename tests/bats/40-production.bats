@@ -116,7 +116,8 @@ teardown_file() {
 }
 
 @test "as root without -u, gatehouse refuses to serve, unless told" {
-	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/gatehouse.conf" -l "$P/run/other.sock"
+	# Bounded: a gatehouse that wrongly serves would otherwise hold the test for ever.
+	run timeout 20 "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/gatehouse.conf" -l "$P/run/other.sock"
 	[ "$status" -eq 1 ]
 	[[ $output == *"refusing to serve as root"* ]]
 	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/gatehouse.conf" -u no-such-user-here -l "$P/run/other.sock"
@@ -137,7 +138,7 @@ teardown_file() {
 	chown root:root "$P/lib/root.db"
 	chmod 0600 "$P/lib/root.db"
 	sed "s|^database = .*|database = $P/lib/root.db|" "$P/etc/gatehouse.conf" >"$P/etc/root.conf"
-	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/root.conf" -u www-data -l "$P/run/other.sock" -p "$P/run/other.pid"
+	run timeout 20 "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/root.conf" -u www-data -l "$P/run/other.sock" -p "$P/run/other.pid"
 	[ "$status" -eq 1 ]
 	[[ $output == *"cannot open database $P/lib/root.db as uid 33 (www-data): Permission denied"* ]]
 	[ ! -e "$P/run/other.pid" ]
@@ -152,7 +153,7 @@ teardown_file() {
 	touch "$P/log/root.log"
 	chmod 0600 "$P/log/root.log"
 	sed "s|^log_file = .*|log_file = $P/log/root.log|" "$P/etc/gatehouse.conf" >"$P/etc/rootlog.conf"
-	run "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/rootlog.conf" -u www-data -l "$P/run/other.sock"
+	run timeout 20 "$GATEHOUSE_BIN/gatehouse" -c "$P/etc/rootlog.conf" -u www-data -l "$P/run/other.sock"
 	[ "$status" -eq 1 ]
 	[[ $output == *"cannot open log file $P/log/root.log as uid 33 (www-data): Permission denied"* ]]
 	rm -f "$P/lib/root.db" "$P/run/other.sock" "$P/log/root.log"
