@@ -15,7 +15,7 @@ setup_file() {
 	S=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-static.XXXXXX")
 	export S
 	# A copy of the sources (a git checkout's files less the ignored ones, or the whole unpacked tarball), built on its own.
-	if git -C "$GATEHOUSE_SRC" rev-parse --git-dir >/dev/null 2>&1; then
+	if [ "$(git -C "$GATEHOUSE_SRC" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$GATEHOUSE_SRC" && pwd -P)" ]; then
 		git -C "$GATEHOUSE_SRC" ls-files -z -co --exclude-standard | (cd "$GATEHOUSE_SRC" && tar --null -T - -cf -) | tar -xf - -C "$S"
 	else
 		cp -a "$GATEHOUSE_SRC/." "$S/"

@@ -12,24 +12,28 @@ load helpers
 }
 
 @test "a one-port range gives that port, and a taken range fails instead of looping" {
-	run env GATEHOUSE_TEST_PORTS=23461-23461 bash -c "source '$BATS_TEST_DIRNAME/helpers.bash'; free_port"
+	free=$(free_port)
+	run env GATEHOUSE_TEST_PORTS="$free-$free" bash -c "source '$BATS_TEST_DIRNAME/helpers.bash'; free_port"
 	[ "$status" -eq 0 ]
-	[ "$output" = 23461 ]
-	# Take the one port with a listener of our own, then ask for it.
+	[ "$output" = "$free" ]
+	# Take a port with a listener of our own (the kernel picks it), then ask for that port alone.
 	python3 -c '
 import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 23462)); s.listen(); s.settimeout(1); print("up", flush=True)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); s.settimeout(1)
+print(s.getsockname()[1], flush=True)
 end = time.time() + 60
 while time.time() < end:
     try: s.accept()[0].close()
     except socket.timeout: pass
 ' >"$BATS_TEST_TMPDIR/l.out" 3>&- &
 	listener=$!
-	for i in $(seq 50); do grep -q up "$BATS_TEST_TMPDIR/l.out" && break; sleep 0.1; done
-	run env GATEHOUSE_TEST_PORTS=23462-23462 bash -c "source '$BATS_TEST_DIRNAME/helpers.bash'; free_port"
+	for i in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/l.out" ] && break; sleep 0.1; done
+	taken=$(head -n 1 "$BATS_TEST_TMPDIR/l.out")
+	[ -n "$taken" ]
+	run env GATEHOUSE_TEST_PORTS="$taken-$taken" bash -c "source '$BATS_TEST_DIRNAME/helpers.bash'; free_port"
 	kill "$listener"
 	[ "$status" -eq 1 ]
-	[[ $output == *"no free port found in 23462-23462"* ]]
+	[[ $output == *"no free port found in $taken-$taken"* ]]
 }
 
 @test "a malformed GATEHOUSE_TEST_PORTS is refused with its value" {
