@@ -60,6 +60,8 @@ static const struct ckey {
 	{ "login_failure_window", C_INT, offsetof(struct config, throttle_window), 1, 86400, sizeof(long), 1 },
 	{ "login_absolute_lifetime", C_INT, offsetof(struct config, login_ttl), 1, 315360000, sizeof(long), 1 },
 	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1 },
+	{ "session_idle_timeout", C_INT, offsetof(struct config, session_idle), 1, 31536000, sizeof(long), 1 },
+	{ "session_lifetime", C_INT, offsetof(struct config, session_lifetime), 1, 31536000, sizeof(long), 1 },
 	{ "login_block_time", C_INT, offsetof(struct config, throttle_block), 1, 3600, sizeof(long), 1 },
 	{ "permissions_admin", C_CAPS, offsetof(struct config, role_caps) + ROLE_ADMIN * sizeof(unsigned), 0, 0, 0, 1 },
 	{ "permissions_editor", C_CAPS, offsetof(struct config, role_caps) + ROLE_EDITOR * sizeof(unsigned), 0, 0, 0, 1 },
@@ -76,6 +78,8 @@ config_defaults(struct config *c)
 	c->access_ttl = 15 * 60;
 	c->refresh_ttl = 7 * 86400;
 	c->login_ttl = 30 * 86400;	/* OWASP session management: an absolute timeout */
+	c->session_idle = 8 * 3600;
+	c->session_lifetime = 7 * 86400;
 	c->body_limit = 64 * 1024;
 	c->busy_timeout_ms = 5000;
 	c->password_min_length = 8;

@@ -200,6 +200,13 @@ static const char *const migrations[] = {
 	"UPDATE sessions SET login_at = coalesce((SELECT f.created_at FROM sessions f WHERE f.id = sessions.family),"
 	"  created_at);"
 	"PRAGMA user_version = 7;",
+
+	/* 8: site sessions (the gatehouse_session cookie) are rows of sessions too, so every revocation of a user's
+	   sessions ends them as well. access_digest is the cookie's digest, access_expires_at its absolute end;
+	   refresh_digest is random and never handed out; used_at drives the idle lifetime. */
+	"ALTER TABLE sessions ADD COLUMN site INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN used_at INTEGER;"
+	"PRAGMA user_version = 8;",
 };
 
 #define USER_COLS \
@@ -264,6 +271,9 @@ enum stmt {
 	STMT_PRUNE_SESSIONS_EXPIRED,
 	STMT_PRUNE_SESSIONS_REVOKED,
 	STMT_PRUNE_THROTTLE,
+	STMT_SITE_INSERT,
+	STMT_SITE_BY_DIGEST,
+	STMT_SITE_TOUCH,
 	STMT_AUDIT_COUNT,
 	STMT_AUDIT_LIST,		/* + sort * 2 + order: ten statements */
 	STMT_AUDIT_LIST_LAST = STMT_AUDIT_LIST + 9,
@@ -361,8 +371,19 @@ static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_SESSION_INSERT_FAMILY] =
 	    "INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at,"
 	    " created_at, family, login_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* A stolen refresh token ends its login and, since the thief may have had the browser too, the user's site
+	   sessions. */
 	[STMT_SESSIONS_REVOKE_FAMILY] =
-	    "UPDATE sessions SET revoked_at = ?2 WHERE (id = ?1 OR family = ?1) AND revoked_at IS NULL",
+	    "UPDATE sessions SET revoked_at = ?2 WHERE (id = ?1 OR family = ?1"
+	    " OR (site = 1 AND uid = (SELECT uid FROM sessions WHERE id = ?1))) AND revoked_at IS NULL",
+	[STMT_SITE_INSERT] =
+	    "INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at,"
+	    " created_at, site, used_at, login_at) VALUES (?1, ?2, ?3, ?4, ?3, ?5, 1, ?5, ?5)",
+	[STMT_SITE_BY_DIGEST] =
+	    "SELECT " USER_COLS ", s.id, s.access_expires_at, coalesce(s.used_at, s.created_at)"
+	    " FROM sessions s JOIN users u ON u.uid = s.uid"
+	    " WHERE s.access_digest = ?1 AND s.site = 1 AND s.revoked_at IS NULL",
+	[STMT_SITE_TOUCH] = "UPDATE sessions SET used_at = ?2 WHERE id = ?1 AND site = 1",
 	[STMT_KEY_BY_DIGEST] =
 	    "SELECT k.kid, k.scope, k.expires_at, k.is_active, k.key_epoch = u.key_epoch, k.last_used_at, " USER_COLS
 	    " FROM api_keys k JOIN users u ON u.uid = k.uid WHERE k.digest = ?1",
@@ -1644,6 +1665,50 @@ enum db_rc
 db_sessions_revoke_family(int64_t family, int64_t now)
 {
 	return exec_two(STMT_SESSIONS_REVOKE_FAMILY, family, now, "revoke a login's sessions");
+}
+
+/* Site sessions: the gatehouse_session cookie. */
+
+enum db_rc
+db_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_at, int64_t now)
+{
+	sqlite3_stmt	*st = stmt(STMT_SITE_INSERT);
+	unsigned char	 unused[32];
+
+	if (st == NULL)
+		return DB_FAIL;
+	random_bytes(unused, sizeof(unused));	/* no refresh token: a digest nobody holds the preimage of */
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_blob(st, 2, digest, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, expires_at);
+	sqlite3_bind_blob(st, 4, unused, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, now);
+	return exec_stmt(st, "insert site session");
+}
+
+enum db_rc
+db_site_by_digest(struct arena *a, const unsigned char digest[32], struct site_session *ss, struct user *u)
+{
+	sqlite3_stmt	*st = stmt(STMT_SITE_BY_DIGEST);
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_blob(st, 1, digest, 32, SQLITE_STATIC);
+	if ((r = step_row(st, "site session")) == DB_OK) {
+		r = user_from_row(a, st, u) == -1 ? DB_FAIL : DB_OK;
+		ss->id = sqlite3_column_int64(st, USER_NCOLS);
+		ss->expires_at = sqlite3_column_int64(st, USER_NCOLS + 1);
+		ss->used_at = sqlite3_column_int64(st, USER_NCOLS + 2);
+	}
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_site_touch(int64_t id, int64_t now)
+{
+	return exec_two(STMT_SITE_TOUCH, id, now, "touch site session");
 }
 
 /* API keys. */

@@ -227,6 +227,8 @@ struct config {
 	int	 max_sessions;		/* live logins per user; the oldest past it are ended */
 	long	 prune_interval;	/* seconds between opportunistic prunes in a worker; 0: never */
 	long	 refresh_grace;		/* seconds a rotated refresh token still works; later use is reuse */
+	long	 session_idle;		/* seconds a site session lives unused */
+	long	 session_lifetime;	/* seconds a site session lives at most */
 	unsigned role_caps[4];		/* per role (enum role), a bit per enum cap */
 };
 
@@ -267,6 +269,7 @@ void	 password_generate(char *out, size_t outsz);	/* 20 random characters */
 #define TOKEN_ACCESS_PREFIX	"gat_"
 #define TOKEN_REFRESH_PREFIX	"grt_"
 #define TOKEN_KEY_PREFIX	"gak_"
+#define TOKEN_SESSION_PREFIX	"gss_"	/* the gatehouse_session cookie */
 #define TOKEN_LEN		(4 + 43)
 
 void	 token_new(const char *prefix, char out[TOKEN_LEN + 1], unsigned char digest[32]);
@@ -367,6 +370,17 @@ struct session {
 enum db_rc db_session_by_refresh(struct arena *, const unsigned char digest[32], struct session *, struct user *);
 enum db_rc db_session_rotate(int64_t id, int64_t now);
 enum db_rc db_sessions_revoke_family(int64_t family, int64_t now);
+
+/* A site session: the gatehouse_session cookie of a browser. */
+struct site_session {
+	int64_t		 id;
+	int64_t		 expires_at;	/* absolute end, microseconds */
+	int64_t		 used_at;	/* last use, for the idle lifetime */
+};
+
+enum db_rc db_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_at, int64_t now);
+enum db_rc db_site_by_digest(struct arena *, const unsigned char digest[32], struct site_session *, struct user *);
+enum db_rc db_site_touch(int64_t id, int64_t now);
 
 struct api_key {
 	int64_t		 kid;
@@ -629,6 +643,8 @@ struct req {
 	unsigned char	 cred_digest[32];	/* the caller's access token or API key, for auth_recheck */
 	enum cap	 cap;		/* the route's capability */
 	int		 key_read_only;
+	int		 site;		/* enum site of the route: may the session cookie authenticate it */
+	int		 via_site;	/* authenticated by the session cookie */
 	struct value	 v[SCHEMA_MAX_FIELDS];	/* the validated body */
 	struct value	 q[SCHEMA_MAX_FIELDS];	/* the validated query */
 	char		 id[37];		/* the validated path id */
@@ -649,6 +665,13 @@ enum param {
 	P_USER_ID,	/* "{}" is a user id: a UUID, else 422 uuid_parsing at ["path","user_id"] */
 	P_FORMAT,	/* "{}" is an export format, checked by the handler */
 	P_KEY_ID,	/* "{}" is an API key id: 422 uuid_parsing at ["path","key_id"] */
+};
+
+/* Whether the site session cookie (gatehouse_session) authenticates a route, after API keys and bearer tokens. */
+enum site {
+	SITE_NONE,	/* no: bearer tokens and API keys only */
+	SITE_API,	/* yes; an unsafe method must come from the same origin */
+	SITE_FORWARD,	/* yes, for forward authentication: the original request's method decides */
 };
 
 struct route {
@@ -791,5 +814,14 @@ const char *mount_path(const struct req *);	/* SCRIPT_NAME as a safe cookie path
 enum err auth_recheck(struct req *, struct reply *);	/* in a write transaction: the caller still holds */
 enum err tx_begin(struct req *, struct reply *);	/* BEGIN IMMEDIATE + auth_recheck */
 int	 query_get(struct req *, const char *name, const char **value, size_t *len);	/* 1 when present */
+
+/* h_site.c: site sessions, GET /auth/verify and the FastCGI authorizer role. */
+enum err h_verify(struct req *, struct reply *);
+int	 site_resolve(struct req *, struct reply *, enum err *);	/* 1 authed, 0 none, -1 error set */
+int	 site_mode(const struct req *);		/* X-Gatehouse-Auth-Mode: session */
+enum db_rc site_mint(struct req *, struct reply *, const struct user *);
+void	 site_clear(struct req *, struct reply *);
+void	 verify_unauthorized(struct req *, struct reply *);
+void	 authorize(struct req *, struct reply *);	/* the whole answer in the authorizer role */
 
 #endif /* GATEHOUSE_H */

@@ -77,8 +77,14 @@ resolve(struct req *r, struct reply *rep, enum err *e, int lenient)
 		*e = ERR_OK;
 		return 0;
 	}
-	if (h == NULL || (sp = strchr(h, ' ')) == NULL || (size_t)(sp - h) != 6 || strncasecmp(h, "bearer", 6) != 0)
-		return -1;
+	if (h == NULL || (sp = strchr(h, ' ')) == NULL || (size_t)(sp - h) != 6 || strncasecmp(h, "bearer", 6) != 0) {
+		/* No bearer token at all: the site session cookie, where the route accepts it. */
+		if ((k = site_resolve(r, rep, e)) != 1)
+			return -1;
+		r->authed = 1;
+		*e = ERR_OK;
+		return 0;
+	}
 	t = sp + 1;
 	while (*t == ' ' || *t == '\t')
 		t++;
@@ -482,7 +488,7 @@ again:
 	}
 	if ((rc = db_user_set_login(u.uid, r->now, rehash, u.password_hash)) != DB_OK ||
 	    (rc = throttle_login_succeeded(r, name->s, name->len)) != DB_OK ||
-	    (rc = mint_pair(r, rep, &u, 0, r->now)) != DB_OK ||
+	    (rc = site_mode(r) ? site_mint(r, rep, &u) : mint_pair(r, rep, &u, 0, r->now)) != DB_OK ||
 	    (rc = audit_log_as(r, &u, "user.login.success", "user", NULL, NULL)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();
@@ -626,6 +632,7 @@ h_logout(struct req *r, struct reply *rep)
 	}
 	reply_json_begin(rep, 204);
 	cookie_mode_clear(r, rep);
+	site_clear(r, rep);
 	return ERR_OK;
 }
 
@@ -682,6 +689,8 @@ again:
 	}
 	wipe(hash, sizeof(hash));
 	reply_json_begin(rep, 204);
+	if (r->via_site)
+		site_clear(r, rep);
 	return ERR_OK;
 }
 

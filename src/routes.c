@@ -28,6 +28,7 @@ static const struct route routes[] = {
 	{ M_GET, "/auth/config", h_config, CAP_NONE, NULL, NULL, P_NONE, RATE_NONE },
 	{ M_POST, "/auth/change-password", h_change_password, CAP_USER, &schema_change_password, NULL,
 	    P_NONE, RATE_NONE },
+	{ M_GET, "/auth/verify", h_verify, CAP_USER, NULL, NULL, P_NONE, RATE_NONE },
 	{ M_POST, "/auth/register", h_register, CAP_NONE, &schema_register, NULL, P_NONE, RATE_REGISTER },
 	{ M_GET, "/auth/api-keys", h_keys_list, CAP_USER, NULL, &query_page, P_NONE, RATE_NONE },
 	{ M_POST, "/auth/api-keys", h_keys_create, CAP_USER, &schema_api_key_create, NULL, P_NONE, RATE_NONE },
@@ -71,6 +72,33 @@ const struct route *
 route_at(size_t i)
 {
 	return i < sizeof(routes) / sizeof(routes[0]) ? &routes[i] : NULL;
+}
+
+/*
+ * The routes the site session cookie (gatehouse_session) may authenticate, after API keys and bearer tokens: what
+ * the sign-in and change-password pages and forward authentication need, and nothing of the admin API. Every other
+ * route ignores the cookie, so a browser's ambient credential reaches no admin write at all.
+ */
+static const struct {
+	handler_fn	 handler;
+	enum site	 site;
+} site_routes[] = {
+	{ h_verify, SITE_FORWARD },
+	{ h_me, SITE_API },
+	{ h_permissions, SITE_API },
+	{ h_logout, SITE_API },
+	{ h_change_password, SITE_API },
+};
+
+static enum site
+route_site(const struct route *rt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(site_routes) / sizeof(site_routes[0]); i++)
+		if (site_routes[i].handler == rt->handler)
+			return site_routes[i].site;
+	return SITE_NONE;
 }
 
 static const char *const cap_names[CAP__MAX] = {
@@ -210,6 +238,7 @@ dispatch_route(struct req *r, struct reply *rep)
 		return;
 	}
 	route_match(rt->pattern, r->path, r->params, r->arena);
+	r->site = route_site(rt);
 
 	if (rt->schema != NULL && r->body_len > 0 && is_json_type(r->content_type) && json_parse_body(r) == -1) {
 		reply_finish(r, rep, ERR_VALIDATION);
@@ -227,6 +256,8 @@ dispatch_route(struct req *r, struct reply *rep)
 	} else if (rt->cap != CAP_NONE) {
 		if (auth_resolve(r, rep, &e) == -1) {
 			reply_finish(r, rep, e);
+			if (r->site == SITE_FORWARD && (e == ERR_UNAUTHORIZED || e == ERR_TOKEN_EXPIRED))
+				verify_unauthorized(r, rep);
 			return;
 		}
 		if (!cap_granted(r->who.roles, rt->cap)) {
@@ -259,7 +290,11 @@ dispatch_route(struct req *r, struct reply *rep)
 void
 dispatch(struct req *r, struct reply *rep)
 {
-	dispatch_route(r, rep);
+	/* lighttpd's authorizer mode: the protected request itself, whatever its path. */
+	if (r->env != NULL && header_is(r->env->fcgi_role, "AUTHORIZER"))
+		authorize(r, rep);
+	else
+		dispatch_route(r, rep);
 }
 
 /*
