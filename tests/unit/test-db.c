@@ -100,7 +100,8 @@ make_v4(const char *path, const char *rows)
 	unlink(path);
 	if (db_open(path, 1) != 0)
 		return -1;
-	/* Undo migration 7 (sessions.login_at), 6 (throttle expiry, prune indexes), then migration 5. */
+	/* Undo migration 8 (site sessions), 7 (sessions.login_at), 6 (throttle expiry, prune indexes), then 5. */
+	exec("ALTER TABLE sessions DROP COLUMN site; ALTER TABLE sessions DROP COLUMN used_at;");
 	exec("ALTER TABLE sessions DROP COLUMN login_at;");
 	exec("DROP INDEX throttle_expires; DROP INDEX sessions_refresh_expires; DROP INDEX sessions_revoked;"
 	    "ALTER TABLE throttle DROP COLUMN expires_at;");
