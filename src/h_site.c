@@ -298,6 +298,7 @@ verify_unauthorized(struct req *r, struct reply *rep)
 		return;
 	rep->status = 302;
 	rep->content_type = "text/html";
+	buf_reset(&rep->hdr);	/* a redirect, not a challenge: no WWW-Authenticate */
 	buf_reset(&rep->body);
 	buf_puts(&rep->body, "<!doctype html><title>Sign in</title><p>Sign in first.</p>\n");
 	buf_printf(&rep->hdr, "Location: %s?rd=%s\r\n", signin, pct_encode(r->arena, uri));

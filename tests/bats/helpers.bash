@@ -65,7 +65,7 @@ stop_instance() {
 	# No secret may reach gatehouse's log or nginx's error log: tokens, keys, yescrypt hashes, the passwords the
 	# tests use. (nginx's access log holds URLs, so a deprecated ?api_key= lands there: api_key_query = off.)
 	if [ -n "${GATEHOUSE_SANITIZER_LOGS:-}" ] &&
-		grep -q -E "(gat|grt|gak)_[A-Za-z0-9_-]{43}|[$]y[$]|longenough1|-pass-1|$ADMIN_PASSWORD" \
+		grep -q -E "(gat|grt|gak|gss)_[A-Za-z0-9_-]{43}|[$]y[$]|longenough1|-pass-1|$ADMIN_PASSWORD" \
 			"$INST/logs/gatehouse.log" "$INST/logs/nginx-error.log" 2>/dev/null; then
 		mkdir -p "$GATEHOUSE_SANITIZER_LOGS/secrets"
 		cp "$INST/logs/gatehouse.log" "$GATEHOUSE_SANITIZER_LOGS/secrets/$(basename "$INST").log"

@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# lighttpd's FastCGI authorizer mode in front of protected folders, from the shipped conf/lighttpd-authorizer.conf
+# (only the socket and folders substituted): each credential kind, the redirect to sign in, requirements,
+# identity passed on to a CGI program, revocation on the very next request, CSRF.
+
+load helpers
+
+setup_file() {
+	command -v lighttpd >/dev/null || [ -x /usr/sbin/lighttpd ] || {
+		[ "${CI:-}" != true ] || { echo "lighttpd is required under CI" >&2; return 1; }
+		skip "lighttpd is not installed"
+	}
+	start_instance
+	LPORT=$(free_port)
+	L=$INST/l
+	mkdir -p "$L/www/protected/cgi" "$L/www/admin-only" "$L/logs"
+	echo 'protected by lighttpd' >"$L/www/protected/index.html"
+	echo 'admins only' >"$L/www/admin-only/index.html"
+	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nenv | grep "^X_AUTH_" | sort\necho "REQUEST_METHOD=$REQUEST_METHOD"\n' \
+		>"$L/www/protected/cgi/env.sh"
+	chmod +x "$L/www/protected/cgi/env.sh"
+	sed -e "s|\"[^\"]*/gatehouse.sock\"|\"$INST/gatehouse.sock\"|" \
+		-e "s|=> \"[^\"]*/www/\")|=> \"$GATEHOUSE_SRC/www/\")|" \
+		-e "s|\"docroot\" => \"/var/www/html\"|\"docroot\" => \"$L/www\"|" \
+		"$GATEHOUSE_BIN/conf/lighttpd-authorizer.conf" >"$L/gatehouse.conf"
+	# The main configuration: what a system's lighttpd.conf holds, and a CGI program inside the protected folder.
+	cat >"$L/lighttpd.conf" <<CONF
+server.modules = ("mod_cgi")
+server.document-root = "$L/www"
+server.bind = "127.0.0.1"
+server.port = $LPORT
+server.pid-file = "$L/lighttpd.pid"
+server.errorlog = "$L/logs/error.log"
+mimetype.assign = (".html" => "text/html", ".css" => "text/css", ".js" => "text/javascript")
+include "$L/gatehouse.conf"
+\$HTTP["url"] =~ "^/protected/cgi/" {
+	cgi.assign = (".sh" => "")
+}
+CONF
+	lighttpd -f "$L/lighttpd.conf" 3>&-
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$LPORT/" && break; sleep 0.1; done
+	export LPORT L
+}
+
+teardown_file() {
+	[ -f "$L/lighttpd.pid" ] && kill "$(cat "$L/lighttpd.pid")" 2>/dev/null
+	stop_instance
+}
+
+lt() {
+	local method=$1 path=$2
+	shift 2
+	code=$(curl -sS --max-time 20 -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code}' \
+		-X "$method" "http://127.0.0.1:$LPORT$path" "$@")
+	body=$(cat "$BATS_TEST_TMPDIR/body")
+}
+
+site_login() {
+	SID=$(curl -s -D - -o /dev/null -X POST "$BASE/auth/login" -H 'X-Gatehouse-Auth-Mode: session' \
+		--data-urlencode "username=$1" --data-urlencode "password=$2" |
+		tr -d '\r' | sed -n 's/^Set-Cookie: gatehouse_session=\([^;]*\);.*/\1/p')
+	[ -n "$SID" ]
+}
+
+HTML='Accept: text/html,application/xhtml+xml,*/*;q=0.8'
+
+@test "the shipped file: the substitutions touched only the socket and the folders" {
+	run diff "$GATEHOUSE_BIN/conf/lighttpd-authorizer.conf" "$L/gatehouse.conf"
+	[ "$(grep -c '^[<>]' <<<"$output")" -eq 12 ]
+}
+
+@test "without credentials: a browser is sent to the sign-in page, an API client gets gatehouse's 401" {
+	lt GET '/protected/index.html?a=1&b=%2F' -H "$HTML"
+	[ "$code" = 302 ]
+	[ "$(header Location)" = '/gatehouse/signin.html?rd=/protected/index.html%3Fa%3D1%26b%3D%252F' ]
+	[ -z "$(header WWW-Authenticate)" ]
+	lt GET /protected/
+	problem 401 'Could not validate credentials'
+	[ "$(header WWW-Authenticate)" = Bearer ]
+	# The sign-in pages themselves are open, with their Content-Security-Policy.
+	lt GET /gatehouse/signin.html
+	[ "$code" = 200 ]
+	[[ $(header Content-Security-Policy) == *"script-src 'self'"* ]]
+}
+
+@test "every credential kind opens the folder: session cookie, bearer token, API key" {
+	site_login admin "$ADMIN_PASSWORD"
+	req POST /auth/api-keys/ -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' --data '{"name":"k"}'
+	key=$(jq -r .key <<<"$body")
+	for cred in "Cookie: gatehouse_session=$SID" "Authorization: Bearer $ADMIN_TOKEN" "X-Api-Key: $key"; do
+		echo "credential ${cred%%:*}" >&2
+		lt GET /protected/ -H "$cred"
+		[ "$code" = 200 ]
+		[ "$body" = 'protected by lighttpd' ]
+	done
+}
+
+@test "the identity reaches the program behind the authorizer (Variable-X-Auth-* headers)" {
+	id=$(create_user lara 'lara-pass-1' editor)
+	site_login lara lara-pass-1
+	lt GET /protected/cgi/env.sh -H "Cookie: gatehouse_session=$SID" -H 'X-Auth-User: admin'
+	[ "$code" = 200 ]
+	grep -q '^X_AUTH_USER=lara$' "$BATS_TEST_TMPDIR/body"
+	grep -q "^X_AUTH_USER_ID=$id\$" "$BATS_TEST_TMPDIR/body"
+	grep -q '^X_AUTH_ROLES=editor$' "$BATS_TEST_TMPDIR/body"
+	grep -q '^X_AUTH_REQUEST_ID=.' "$BATS_TEST_TMPDIR/body"
+}
+
+@test "requirements from the folder's environment: admin-only refuses a viewer (403), admits an admin" {
+	create_user vito 'vito-pass-1' viewer >/dev/null
+	site_login vito vito-pass-1
+	lt GET /admin-only/ -H "Cookie: gatehouse_session=$SID"
+	problem 403 'Missing role: admin'
+	lt GET /protected/ -H "Cookie: gatehouse_session=$SID"
+	[ "$code" = 200 ]
+	site_login admin "$ADMIN_PASSWORD"
+	lt GET /admin-only/ -H "Cookie: gatehouse_session=$SID"
+	[ "$code" = 200 ]
+	[ "$body" = 'admins only' ]
+}
+
+@test "revocation applies on the very next request: logout, disable, password change" {
+	for how in logout disable change; do
+		echo "revoked by $how" >&2
+		id=$(create_user "lt-$how" 'lt-pass-1' editor)
+		site_login "lt-$how" lt-pass-1
+		token=$(login_token "lt-$how" lt-pass-1)
+		lt GET /protected/ -H "Cookie: gatehouse_session=$SID"
+		[ "$code" = 200 ]
+		case $how in
+		logout)
+			req POST /auth/logout/ -H "Authorization: Bearer $token"
+			expect 204 ;;
+		disable)
+			as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"is_active":false}'
+			expect 200 ;;
+		change)
+			req POST /auth/change-password/ -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+				--data '{"current_password":"lt-pass-1","new_password":"lt-pass-2"}'
+			expect 204 ;;
+		esac
+		lt GET /protected/ -H "Cookie: gatehouse_session=$SID" -H "$HTML"
+		[ "$code" = 302 ]
+		lt GET /protected/ -H "Authorization: Bearer $token"
+		[ "$code" = 401 ]
+	done
+}
+
+@test "CSRF: an unsafe method with the cookie must come from this origin" {
+	site_login admin "$ADMIN_PASSWORD"
+	lt POST /protected/cgi/env.sh -H "Cookie: gatehouse_session=$SID" -H 'Origin: http://evil.example' --data x=1
+	problem 403 'Cross-origin request refused'
+	lt POST /protected/cgi/env.sh -H "Cookie: gatehouse_session=$SID" -H 'Sec-Fetch-Site: same-site' --data x=1
+	[ "$code" = 403 ]
+	lt POST /protected/cgi/env.sh -H "Cookie: gatehouse_session=$SID" -H "Origin: http://127.0.0.1:$LPORT" --data x=1
+	[ "$code" = 200 ]
+	grep -q '^REQUEST_METHOD=POST$' "$BATS_TEST_TMPDIR/body"
+}
