@@ -819,6 +819,7 @@ int	 query_get(struct req *, const char *name, const char **value, size_t *len);
 enum err h_verify(struct req *, struct reply *);
 int	 site_resolve(struct req *, struct reply *, enum err *);	/* 1 authed, 0 none, -1 error set */
 int	 site_mode(const struct req *);		/* X-Gatehouse-Auth-Mode: session */
+enum db_rc site_recheck(struct req *, struct user *);	/* auth_recheck for the session cookie */
 enum db_rc site_mint(struct req *, struct reply *, const struct user *);
 void	 site_clear(struct req *, struct reply *);
 void	 verify_unauthorized(struct req *, struct reply *);

@@ -119,7 +119,7 @@ auth_resolve(struct req *r, struct reply *rep, enum err *e)
 }
 
 /*
- * Inside the caller's write transaction: the caller's credential (access token or API key) is still live, its
+ * Inside the caller's write transaction: the caller's credential (access token, API key or site session) is still live, its
  * owner still active and still granted the route's capability. A request authenticated before a revocation that
  * committed since (password change, reset, disabling, deletion, role change) would otherwise write after it, and
  * could mint a credential that outlives it. It gets the answer it would get a moment later: 401, or 403 for a
@@ -139,7 +139,9 @@ auth_recheck(struct req *r, struct reply *rep)
 		rc = db_key_by_digest(r->arena, r->cred_digest, &k, &u);
 		if (rc == DB_OK && (!k.is_active || !k.epoch_ok || (k.expires_at >= 0 && k.expires_at <= r->now)))
 			rc = DB_NONE;
-	} else if ((rc = db_user_by_access(r->arena, r->cred_digest, &u, &expires)) == DB_OK && expires <= r->now)
+	} else if (r->via_site)
+		rc = site_recheck(r, &u);
+	else if ((rc = db_user_by_access(r->arena, r->cred_digest, &u, &expires)) == DB_OK && expires <= r->now)
 		return ERR_TOKEN_EXPIRED;
 	if (rc == DB_NONE || (rc == DB_OK && u.status != STATUS_ACTIVE))
 		return ERR_UNAUTHORIZED;

@@ -82,6 +82,29 @@ original_method(const struct req *r)
 	return r->method_name;
 }
 
+/* A site session of an active user, within its absolute and idle lifetimes. */
+static int
+site_live(const struct req *r, const struct site_session *ss, const struct user *u)
+{
+	return u->status == STATUS_ACTIVE && ss->expires_at > r->now &&
+	    ss->used_at + (int64_t)cfg.session_idle * 1000000 > r->now;
+}
+
+/*
+ * auth_recheck's read for a caller authenticated by the session cookie, inside the write transaction: DB_OK and
+ * the user when the session is still live, DB_NONE when it was revoked or ran out meanwhile.
+ */
+enum db_rc
+site_recheck(struct req *r, struct user *u)
+{
+	struct site_session	 ss;
+	enum db_rc		 rc;
+
+	if ((rc = db_site_by_digest(r->arena, r->cred_digest, &ss, u)) == DB_OK && !site_live(r, &ss, u))
+		rc = DB_NONE;
+	return rc;
+}
+
 /*
  * The gatehouse_session cookie, when exactly one is sent: 1 and r->who set when it names a live session of an
  * active user (not revoked, within its absolute and idle lifetimes), 0 when not, -1 with *e set when the database
@@ -109,8 +132,7 @@ site_resolve(struct req *r, struct reply *rep, enum err *e)
 		*e = db_err(rc);
 		return -1;
 	}
-	if (r->who.status != STATUS_ACTIVE || ss.expires_at <= r->now ||
-	    ss.used_at + (int64_t)cfg.session_idle * 1000000 <= r->now)
+	if (!site_live(r, &ss, &r->who))
 		return 0;
 	if (!same_origin(r, r->site == SITE_FORWARD ? original_method(r) : r->method_name)) {
 		*e = reply_error(rep, ERR_FORBIDDEN, "Cross-origin request refused");
@@ -119,6 +141,7 @@ site_resolve(struct req *r, struct reply *rep, enum err *e)
 	step = cfg.session_idle * 1000000 / 2 < 60 * 1000000LL ? cfg.session_idle * 1000000 / 2 : 60 * 1000000LL;
 	if (r->now - ss.used_at >= step)
 		(void)db_site_touch(ss.id, r->now);
+	memcpy(r->cred_digest, digest, sizeof(digest));
 	r->via_site = 1;
 	return 1;
 }

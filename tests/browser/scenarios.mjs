@@ -82,7 +82,11 @@ const scenarios = {
 		await shot(page, 'wrong-password');
 		check((await page.textContent('[role=alert]')).includes('do not match'), '401 says the credentials do not match');
 		check(await page.evaluate(() => document.activeElement.id) === 'username', 'focus returns to the form');
-		for (let i = 0; i < 4; i++) await signIn(page, 'throttled', 'wrong-password-1');
+		// One attempt at a time: each waits for the button, which is disabled while a request is in flight.
+		for (let i = 0; i < 4; i++) {
+			await signIn(page, 'throttled', 'wrong-password-1');
+			await page.waitForSelector('#submit:not([disabled])');
+		}
 		await page.waitForFunction(() => document.querySelector('[role=alert]').textContent.includes('Too many'));
 		await shot(page, 'throttled');
 		check(/Try again in \d+ seconds?/.test(await page.textContent('[role=alert]')), '429 says how long to wait');
@@ -222,7 +226,7 @@ try {
 	const errors = [];
 	page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 	page.on('pageerror', (e) => errors.push(String(e)));
-	page.setDefaultTimeout(15000);
+	page.setDefaultTimeout(30000);
 	if (!scenarios[scenario]) throw new Error(`no scenario ${scenario}`);
 	await scenarios[scenario](page, context);
 	// A Content-Security-Policy violation or a script error is a failure too (401/403 answers the pages expect
