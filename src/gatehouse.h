@@ -246,6 +246,7 @@ int	 net_contains(const struct net *range, const struct net *addr);
 const char *net_client(struct arena *, const char *remote_addr, const char *x_forwarded_for,
 	    const char *x_real_ip);
 const char *net_group(struct arena *, const char *addr);
+int	 net_peer_trusted(const char *remote_addr);	/* REMOTE_ADDR is in trusted_proxies */
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* password.c: yescrypt through libxcrypt. */
@@ -629,7 +630,7 @@ struct req {
 	const char	*api_key;	/* X-Api-Key */
 	const char	*remote_addr;	/* the client: REMOTE_ADDR, or behind trusted proxies the forwarded one */
 	const struct cgi_env *env;	/* everything else the server passed */
-	int		 secure;	/* the request came over https: HTTPS=on from the server */
+	int		 secure;	/* over https: HTTPS=on, or X-Forwarded-Proto: https from a trusted proxy */
 	const char	*body;
 	size_t		 body_len;
 	int		 body_json_ok;	/* body is JSON content and parsed */
@@ -709,6 +710,7 @@ struct cgi_env {
 	const char	*session_mode;		/* X-Gatehouse-Auth-Mode */
 	const char	*csrf_token;		/* X-CSRF-Token */
 	const char	*https;			/* HTTPS, set by the server ("on") */
+	const char	*forwarded_proto;	/* X-Forwarded-Proto, believed only from trusted_proxies */
 	const char	*origin;		/* Origin */
 	const char	*fetch_site;		/* Sec-Fetch-Site */
 	const char	*host;			/* Host */

@@ -159,6 +159,7 @@ loop_run(void)
 		env.session_mode = env_copy(&app.arena, "HTTP_X_GATEHOUSE_AUTH_MODE");
 		env.csrf_token = env_copy(&app.arena, "HTTP_X_CSRF_TOKEN");
 		env.https = env_copy(&app.arena, "HTTPS");
+		env.forwarded_proto = env_copy(&app.arena, "HTTP_X_FORWARDED_PROTO");
 		env.origin = env_copy(&app.arena, "HTTP_ORIGIN");
 		env.fetch_site = env_copy(&app.arena, "HTTP_SEC_FETCH_SITE");
 		env.host = env_copy(&app.arena, "HTTP_HOST");

@@ -87,6 +87,19 @@ trusted(const struct net *a)
 	return 0;
 }
 
+/*
+ * 1 when the peer the web server saw (REMOTE_ADDR) is one of trusted_proxies: only then may headers it adds about
+ * the original request (X-Forwarded-Proto) be believed.
+ */
+int
+net_peer_trusted(const char *remote)
+{
+	struct net peer;
+
+	return remote != NULL && cfg.trusted_proxies_n > 0 && net_parse(remote, strlen(remote), &peer) == 0 &&
+	    trusted(&peer);
+}
+
 static const char *
 net_text(struct arena *ar, const struct net *n)
 {

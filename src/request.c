@@ -159,9 +159,10 @@ app_handle(struct app *app, const struct cgi_env *env, const char *body, size_t 
 	r.remote_addr = net_client(r.arena, env->remote_addr, env->forwarded_for, env->real_ip);
 	r.cli_actor = env->cli_actor;
 	r.env = env;
-	/* HTTPS comes from the server itself. X-Forwarded-Proto would be believed only from a trusted proxy, and no
-	   proxy is trusted yet, so it is never read. */
-	r.secure = header_is(env->https, "on") || header_is(env->https, "1");
+	/* https: HTTPS=on from the server itself, or X-Forwarded-Proto: https added by a trusted proxy (TLS ended in
+	   front of the web server). From any other peer that header is the client's own word, and ignored. */
+	r.secure = header_is(env->https, "on") || header_is(env->https, "1") ||
+	    (header_is(env->forwarded_proto, "https") && net_peer_trusted(env->remote_addr));
 	r.body = body != NULL ? body : "";
 	r.body_len = body_len;
 	if (request_id_ok(env->request_id))

@@ -187,3 +187,29 @@ cgi_login() {
 	cgi_login SCRIPT_NAME='/a;b' PATH_INFO=/auth/login
 	[[ $(set_cookie geolens_refresh) == *'; Path=/auth; SameSite=lax' ]]
 }
+
+@test "X-Forwarded-Proto: https counts only from a trusted proxy (trusted_proxies)" {
+	cp "$INST/gatehouse.conf" "$BATS_TEST_TMPDIR/trusting.conf"
+	echo 'trusted_proxies = 10.0.0.1' >>"$BATS_TEST_TMPDIR/trusting.conf"
+	# remote address | X-Forwarded-Proto | HSTS expected
+	while IFS='|' read -r peer proto want; do
+		echo "peer $peer, X-Forwarded-Proto '$proto'" >&2
+		cgi_login GATEHOUSE_CONFIG="$BATS_TEST_TMPDIR/trusting.conf" REMOTE_ADDR="$peer" \
+			HTTP_X_FORWARDED_PROTO="$proto"
+		grep -q '^Status: 200' "$BATS_TEST_TMPDIR/headers"
+		if [ "$want" = yes ]; then
+			[ "$(header Strict-Transport-Security)" = 'max-age=63072000; includeSubDomains' ]
+			[[ $(set_cookie geolens_refresh) == *'; Secure' ]]
+		else
+			[ -z "$(header Strict-Transport-Security)" ]
+			[[ $(set_cookie geolens_refresh) != *Secure* ]]
+		fi
+	done <<'ROWS'
+10.0.0.1|https|yes
+10.0.0.1| HTTPS |yes
+10.0.0.1|http|no
+10.0.0.1|https, http|no
+10.0.0.2|https|no
+127.0.0.1|https|no
+ROWS
+}
