@@ -134,6 +134,9 @@ ROWS
 				"$BATS_TEST_TMPDIR/headers" ;;
 		disable)
 			as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"status":"disabled"}'
+			expect 200
+			# Enabled again at once: the session stays dead (disabling revoked it).
+			as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"status":"active"}'
 			expect 200 ;;
 		change)
 			t=$(login_token "rev-$how" rev-pass-1)
