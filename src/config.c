@@ -57,6 +57,9 @@ static const struct ckey {
 	{ "rate_limit_register", C_INT, offsetof(struct config, rate_register), 0, 1000000, sizeof(int), 1 },
 	{ "max_sessions_per_user", C_INT, offsetof(struct config, max_sessions), 1, 100000, sizeof(int), 1 },
 	{ "prune_interval", C_INT, offsetof(struct config, prune_interval), 0, 86400, sizeof(long), 1 },
+	{ "audit_key_file", C_PATH, offsetof(struct config, audit_key_file), 0, 0, 0, 1 },
+	{ "audit_anchor_interval", C_INT, offsetof(struct config, audit_anchor_interval), 0, 604800, sizeof(long),
+	    1 },
 	{ "login_failure_window", C_INT, offsetof(struct config, throttle_window), 1, 86400, sizeof(long), 1 },
 	{ "login_absolute_lifetime", C_INT, offsetof(struct config, login_ttl), 1, 315360000, sizeof(long), 1 },
 	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1 },
@@ -95,6 +98,7 @@ config_defaults(struct config *c)
 	c->rate_register = 5;
 	c->max_sessions = 10;
 	c->prune_interval = 60;
+	c->audit_anchor_interval = 3600;
 	c->throttle_window = 300;
 	c->throttle_block = 60;
 	c->refresh_grace = 30;
@@ -279,6 +283,16 @@ config_load(struct config *c, const char *path, int must_exist)
 	int	 lineno = 0, rc = 0;
 	size_t	 i;
 
+	/* The audit key lives beside the configuration unless the configuration says otherwise. */
+	if (c->audit_key_file[0] == '\0') {
+		const char *slash = strrchr(path, '/');
+
+		if (slash == NULL)
+			snprintf(c->audit_key_file, sizeof(c->audit_key_file), "gatehouse-audit.key");
+		else
+			snprintf(c->audit_key_file, sizeof(c->audit_key_file), "%.*s/gatehouse-audit.key",
+			    (int)(slash - path), path);
+	}
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return 0;

@@ -26,7 +26,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: gatehousectl [-c file] init [-o user[:group]]\n"
 	    "       gatehousectl [-c file] create-admin [-o user[:group]] [-e email] [-f file | -s] username\n"
-	    "       gatehousectl [-c file] verify-audit\n"
+	    "       gatehousectl [-c file] verify-audit [-a ROW:DIGEST]\n"
 	    "       gatehousectl [-c file] user list|show|add|disable|enable|set-role|reset-password|delete|revoke ...\n"
 	    "       gatehousectl [-c file] backup FILE\n"
 	    "       gatehousectl [-c file] prune\n"
@@ -34,10 +34,12 @@ usage(FILE *f)
 	    "       gatehousectl [-c file] export [-o FILE]\n"
 	    "       gatehousectl -h | -V\n"
 	    "\n"
-	    "  init                 create the database (0600) or bring its schema up to date\n"
+	    "  init                 create the database (0600) and the audit key (0600), or bring the schema\n"
+	    "                       up to date (and re-key an audit chain written before keying)\n"
 	    "  create-admin         create an active user with the admin role; the password is read from\n"
 	    "                       a file (-f), one line of standard input (-s), or generated and printed once\n"
-	    "  verify-audit         check the audit trail's hash chain; name the first row that breaks it\n"
+	    "  verify-audit         check the audit trail's keyed hash chain; name the first row that breaks\n"
+	    "                       it; print the head as an anchor (ROW:DIGEST) to keep elsewhere\n"
 	    "  user ...             list, show, add, disable, enable, set-role, reset-password, delete, revoke\n"
 	    "                       users, through the API's rules and audit trail (actor cli:<unix user>)\n"
 	    "  backup FILE          a consistent copy of the database, taken while the service runs\n"
@@ -48,9 +50,11 @@ usage(FILE *f)
 	    "  gatehousectl COMMAND --help describes each command. See gatehousectl(8).\n"
 	    "\n"
 	    "  -c, --config FILE    configuration file (default: $GATEHOUSE_CONFIG or %s)\n"
+	    "  -a, --anchor ROW:DIGEST  with verify-audit: also check that the chain still holds this anchor\n"
+	    "                       (printed earlier by verify-audit or logged): a truncated tail fails\n"
 	    "  -e, --email EMAIL    the admin's email address\n"
-	    "  -o, --owner USER[:GROUP]   give the database, its -wal/-shm and the log file to the service\n"
-	    "                       user and run as that user (init, create-admin; as root)\n"
+	    "  -o, --owner USER[:GROUP]   give the database, its -wal/-shm, the audit key and the log file to\n"
+	    "                       the service user and run as that user (init, create-admin; as root)\n"
 	    "  -f, --password-file FILE   read the password from the first line of FILE\n"
 	    "  -s, --password-stdin       read the password from the first line of standard input\n"
 	    "  -h, --help           show this help\n"
@@ -111,10 +115,12 @@ ctl_read_line(FILE *f, char *buf, size_t sz)
 }
 
 /*
- * --owner USER[:GROUP]: the files the service opens (the database and its -wal and -shm, the log) are given to
- * the service user, and the command then runs as that user, so whatever it creates is the user's too and every
- * check is made with the user's rights. Only root can give files away; anyone may name themself.
+ * --owner USER[:GROUP]: the files the service opens (the database and its -wal and -shm, the audit key, the log)
+ * are given to the service user, and the command then runs as that user, so whatever it creates is the user's
+ * too and every check is made with the user's rights. Only root can give files away; anyone may name themself.
  */
+static int	 key_created;	/* the audit key was made by this run */
+
 static int
 take_owner(const char *spec)
 {
@@ -142,6 +148,11 @@ take_owner(const char *spec)
 		if (geteuid() == 0 && priv_chown(path, &p, 0) == -1)
 			return -1;
 	}
+	/* The audit key too: made here when missing, while root may still write its folder (beside the
+	   configuration, often /etc), then given to the user. */
+	if (geteuid() == 0 && (audit_key_create(cfg.audit_key_file, &key_created) == -1 ||
+	    priv_chown(cfg.audit_key_file, &p, 0) == -1))
+		return -1;
 	if (cfg.log_file[0] != '\0' && strcmp(cfg.log_file, "-") != 0 && geteuid() == 0 &&
 	    priv_chown(cfg.log_file, &p, 0) == -1)
 		return -1;
@@ -183,8 +194,13 @@ become_db_owner(void)
 static int
 cmd_init(void)
 {
-	long long n = 0;
+	long long	 n = 0;
+	int		 created;
 
+	if (audit_key_create(cfg.audit_key_file, &created) == -1)
+		return 1;
+	if (created || key_created)
+		printf("audit key %s created (0600)\n", cfg.audit_key_file);
 	if (db_open(cfg.database, 1) == -1)
 		return 1;
 	if (db_count_users(&n) != DB_OK) {
@@ -197,26 +213,34 @@ cmd_init(void)
 }
 
 static int
-cmd_verify_audit(void)
+cmd_verify_audit(const char *anchor)
 {
+	char		 head[AUDIT_ANCHOR_LEN];
 	long long	 rows = 0;
 	int64_t		 bad = 0;
-	const char	*why = NULL;
-	int		 rc;
+	const char	*why = NULL, *awhy = NULL;
+	int		 rc, arc = 0;
 
 	if (db_open(cfg.database, 0) == -1)
 		return 1;
 	rc = audit_verify(&rows, &bad, &why);
+	if (anchor != NULL)
+		arc = audit_anchor_check(anchor, &awhy);
+	if (audit_head(head) == -1)
+		snprintf(head, sizeof(head), "unknown");
 	db_close();
-	if (rc == 0) {
+	if (rc == 0)
 		printf("audit trail intact: %lld rows\n", rows);
-		return 0;
-	}
-	if (bad > 0)
+	else if (bad > 0)
 		printf("audit row %lld: %s\n", (long long)bad, why);
 	else
 		printf("audit trail: %s\n", why);
-	return 1;
+	if (anchor != NULL && arc == 0)
+		printf("anchor %s: held by the chain\n", anchor);
+	else if (anchor != NULL)
+		printf("anchor %s: %s\n", anchor, awhy);
+	printf("head: %s\n", head);
+	return rc == 0 && arc == 0 ? 0 : 1;
 }
 
 static int
@@ -314,13 +338,16 @@ static const struct cmd_help {
 	const char	*text;
 } helps[] = {
 	{ "init", "usage: gatehousectl [-c file] init [-o user[:group]]\n"
-	    "Create the database (0600) or bring its schema up to date. With --owner (as root), the database,\n"
-	    "its -wal/-shm and the log file are given to the service user and the command runs as that user.\n" },
+	    "Create the database (0600) and the audit key (0600, audit_key_file) or bring the schema up to date,\n"
+	    "re-keying an audit chain written before keying. With --owner (as root), the database, its -wal/-shm,\n"
+	    "the audit key and the log file are given to the service user and the command runs as that user.\n" },
 	{ "create-admin", "usage: gatehousectl [-c file] create-admin [-o user[:group]] [-e email] [-f file | -s] name\n"
 	    "Create an active admin; the password from a file (-f), one line of standard input (-s), or generated\n"
 	    "and printed once.\n" },
-	{ "verify-audit", "usage: gatehousectl [-c file] verify-audit\n"
-	    "Check the audit trail's hash chain; name the first row that breaks it.\n" },
+	{ "verify-audit", "usage: gatehousectl [-c file] verify-audit [-a ROW:DIGEST]\n"
+	    "Check the audit trail's keyed hash chain; name the first row that breaks it; print its head\n"
+	    "(ROW:DIGEST) to keep elsewhere. With -a, also check that the chain still holds that anchor: rows cut\n"
+	    "from the end fail.\n" },
 	{ "user", "usage: gatehousectl [-c file] user list [--status S] [--search TEXT] [--sort FIELD] [--desc] [--json]\n"
 	    "       gatehousectl [-c file] user show USER [--json]\n"
 	    "       gatehousectl [-c file] user add NAME [-e email] [-r role] [-f file | -s]\n"
@@ -367,6 +394,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "anchor", required_argument, NULL, 'a' },
 		{ "email", required_argument, NULL, 'e' },
 		{ "password-file", required_argument, NULL, 'f' },
 		{ "password-stdin", no_argument, NULL, 's' },
@@ -384,12 +412,13 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl_opts	 o;
-	const char	*conf = NULL, *owner = NULL, *cmd;
+	const char	*conf = NULL, *owner = NULL, *anchor = NULL, *cmd;
 	int		 ch, help = 0, rc;
 
 	memset(&o, 0, sizeof(o));
-	while ((ch = getopt_long(argc, argv, "+c:e:f:so:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+a:c:e:f:so:hV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'a': anchor = optarg; break;
 		case 'c': conf = optarg; break;
 		case 'e': o.email = optarg; break;
 		case 'f': o.pwfile = optarg; break;
@@ -410,8 +439,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "c:e:f:so:r:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:c:e:f:so:r:h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'a': anchor = optarg; break;
 		case 'c': conf = optarg; break;
 		case 'e': o.email = optarg; break;
 		case 'f': o.pwfile = optarg; break;
@@ -454,8 +484,11 @@ main(int argc, char *argv[])
 		return 1;
 	if (strcmp(cmd, "init") == 0 && optind == argc)
 		return cmd_init();
+	/* Every other command may append to the audit chain or check it: the key must be there. */
+	if (audit_key_load(cfg.audit_key_file) == -1)
+		return 1;
 	if (strcmp(cmd, "verify-audit") == 0 && optind == argc)
-		return cmd_verify_audit();
+		return cmd_verify_audit(anchor);
 	if (strcmp(cmd, "create-admin") == 0 && optind == argc - 1)
 		return cmd_create_admin(argv[optind], o.email, o.pwfile, o.pwstdin);
 	if ((strcmp(cmd, "user") == 0 && optind < argc) || (strcmp(cmd, "backup") == 0 && optind == argc - 1) ||

@@ -207,6 +207,14 @@ static const char *const migrations[] = {
 	"ALTER TABLE sessions ADD COLUMN site INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE sessions ADD COLUMN used_at INTEGER;"
 	"PRAGMA user_version = 8;",
+
+	/* 9: the keyed audit chain's record: which chain it is, and where a chain from before keying was re-keyed
+	   (audit.c fills it when the database is first opened with the key). */
+	"CREATE TABLE audit_meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"PRAGMA user_version = 9;",
 };
 
 #define USER_COLS \
@@ -274,6 +282,10 @@ enum stmt {
 	STMT_SITE_INSERT,
 	STMT_SITE_BY_DIGEST,
 	STMT_SITE_TOUCH,
+	STMT_AUDIT_DIGEST_OF,
+	STMT_AUDIT_SET_DIGESTS,
+	STMT_AUDIT_META_GET,
+	STMT_AUDIT_META_PUT,
 	STMT_AUDIT_COUNT,
 	STMT_AUDIT_LIST,		/* + sort * 2 + order: ten statements */
 	STMT_AUDIT_LIST_LAST = STMT_AUDIT_LIST + 9,
@@ -431,6 +443,11 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE refresh_expires_at <= ?1 LIMIT ?2)",
 	[STMT_PRUNE_SESSIONS_REVOKED] =
 	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL LIMIT ?1)",
+	[STMT_AUDIT_DIGEST_OF] = "SELECT digest FROM audit WHERE id = ?1",
+	[STMT_AUDIT_SET_DIGESTS] = "UPDATE audit SET prev_digest = ?2, digest = ?3 WHERE id = ?1",
+	[STMT_AUDIT_META_GET] = "SELECT value FROM audit_meta WHERE key = ?1",
+	[STMT_AUDIT_META_PUT] = "INSERT INTO audit_meta (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[STMT_PRUNE_THROTTLE] =
 	    "DELETE FROM throttle WHERE key IN (SELECT key FROM throttle WHERE expires_at <= ?1 LIMIT ?2)",
 	[STMT_AUDIT_COUNT] = "SELECT count(*) FROM audit a" AUDIT_WHERE,
@@ -802,7 +819,7 @@ db_open(const char *path, int create)
 	sqlite3_busy_timeout(db, cfg.busy_timeout_ms);
 	sqlite3_extended_result_codes(db, 0);
 	if (register_functions() == -1 || exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;") == -1 ||
-	    migrate() == -1) {
+	    migrate() == -1 || audit_chain_upgrade() == -1) {
 		db_close();
 		return -1;
 	}
@@ -1511,7 +1528,8 @@ db_audit_append(struct audit_row *a)
 	stmt_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_rc_of(rc, "audit chain head");
-	audit_digest(a, a->digest);
+	if (audit_digest(a, a->digest) == -1)
+		return DB_FAIL;
 	if ((st = stmt(STMT_AUDIT_INSERT)) == NULL)
 		return DB_FAIL;
 	sqlite3_bind_int64(st, 1, a->id);
@@ -1567,6 +1585,88 @@ struct sqlite3 *
 db_handle(void)
 {
 	return db;
+}
+
+int
+db_is_readonly(void)
+{
+	return db != NULL && sqlite3_db_readonly(db, "main") == 1;
+}
+
+/* The last row of the chain: its id and digest; DB_NONE for an empty chain. */
+enum db_rc
+db_audit_head(int64_t *id, unsigned char digest[32])
+{
+	sqlite3_stmt	*st = stmt(STMT_AUDIT_LAST);
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	if ((r = step_row(st, "audit chain head")) == DB_OK) {
+		*id = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == 32)
+			memcpy(digest, sqlite3_column_blob(st, 1), 32);
+	}
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_audit_digest_of(int64_t id, unsigned char digest[32])
+{
+	sqlite3_stmt	*st = stmt(STMT_AUDIT_DIGEST_OF);
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, id);
+	if ((r = step_row(st, "audit row digest")) == DB_OK) {
+		memset(digest, 0, 32);
+		if (sqlite3_column_bytes(st, 0) == 32)
+			memcpy(digest, sqlite3_column_blob(st, 0), 32);
+	}
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_audit_set_digests(int64_t id, const unsigned char prev[32], const unsigned char digest[32])
+{
+	sqlite3_stmt *st = stmt(STMT_AUDIT_SET_DIGESTS);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, prev, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, digest, 32, SQLITE_STATIC);
+	return exec_stmt(st, "re-key an audit row");
+}
+
+enum db_rc
+db_audit_meta_get(const char *key, char *value, size_t size)
+{
+	sqlite3_stmt	*st = stmt(STMT_AUDIT_META_GET);
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((r = step_row(st, "audit record")) == DB_OK)
+		snprintf(value, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	stmt_done(st);
+	return r;
+}
+
+enum db_rc
+db_audit_meta_put(const char *key, const char *value)
+{
+	sqlite3_stmt *st = stmt(STMT_AUDIT_META_PUT);
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return exec_stmt(st, "write audit record");
 }
 
 static void

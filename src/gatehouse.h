@@ -226,6 +226,8 @@ struct config {
 	int	 rate_register;
 	int	 max_sessions;		/* live logins per user; the oldest past it are ended */
 	long	 prune_interval;	/* seconds between opportunistic prunes in a worker; 0: never */
+	char	 audit_key_file[1024];	/* the chain's HMAC key; default: gatehouse-audit.key beside the config */
+	long	 audit_anchor_interval;	/* seconds between the chain head's log lines in a worker; 0: never */
 	long	 refresh_grace;		/* seconds a rotated refresh token still works; later use is reuse */
 	long	 session_idle;		/* seconds a site session lives unused */
 	long	 session_lifetime;	/* seconds a site session lives at most */
@@ -473,11 +475,36 @@ struct audit_filter {
 	int64_t		 before_id;	/* only rows older than this one (0: all) */
 };
 
-void	 audit_digest(const struct audit_row *, unsigned char out[32]);
+/* The chain key: 32 bytes as 64 hex digits in a file (audit_key_file). load: 0 or -1, logged with the path and
+   the reason; create: makes it 0600 with O_EXCL from libsodium's CSPRNG when missing (*created = 1), else
+   loads it. set: for tests. */
+int	 audit_key_load(const char *path);
+int	 audit_key_create(const char *path, int *created);
+void	 audit_key_set(const unsigned char key[32]);
+int	 audit_key_loaded(void);
+/* HMAC-SHA-256 of the row (RFC 2104) under the key, -1 without one; and the plain SHA-256 of chains written
+   before keying. Both cover the predecessor's digest and every field, length-framed. */
+int	 audit_digest(const struct audit_row *, unsigned char out[32]);
+int	 audit_digest_unkeyed(const struct audit_row *, unsigned char out[32]);
+/* Re-keys a chain written before keying, once, when the key is loaded (db_open calls it); 0 or -1. */
+int	 audit_chain_upgrade(void);
+#define AUDIT_ANCHOR_LEN 96
+/* The head as "ROW:DIGEST" (64 hex digits); "0:00..." for an empty chain. 0 or -1. */
+int	 audit_head(char anchor[AUDIT_ANCHOR_LEN]);
+/* 0 when the chain still holds the anchor's row with the anchor's digest, else -1 and why (truncated,
+   rewritten, or a malformed anchor). */
+int	 audit_anchor_check(const char *anchor, const char **why);
+void	 audit_anchor_log(int64_t now);	/* after a request: the head to the log, every audit_anchor_interval */
 enum db_rc db_audit_list(const struct audit_filter *, int (*)(void *, const struct audit_row *), void *,
 	    long long *total);
 enum db_rc db_audit_append(struct audit_row *);	/* sets id and the digests */
 enum db_rc db_audit_walk(int (*)(void *, const struct audit_row *), void *);
+enum db_rc db_audit_head(int64_t *id, unsigned char digest[32]);
+enum db_rc db_audit_digest_of(int64_t id, unsigned char digest[32]);
+enum db_rc db_audit_set_digests(int64_t id, const unsigned char prev[32], const unsigned char digest[32]);
+enum db_rc db_audit_meta_get(const char *key, char *value, size_t size);
+enum db_rc db_audit_meta_put(const char *key, const char *value);
+int	 db_is_readonly(void);
 /* Appends one row; actor is the caller (NULL: none), details a JSON object or NULL. */
 enum db_rc audit_log(struct req *, const char *action, const char *resource_type, const char *resource_id,
 	    const char *details);

@@ -196,8 +196,11 @@ loop_run(void)
 			    priv_who(), strerror(hup_errno));
 			hup_errno = 0;
 		}
-		if (db_ok)
-			throttle_maintain(now_us());	/* after the answer is out: the client does not wait for it */
+		if (db_ok) {
+			/* After the answer is out: the client does not wait for these. */
+			throttle_maintain(now_us());
+			audit_anchor_log(now_us());
+		}
 		sigprocmask(SIG_UNBLOCK, &term, NULL);
 	}
 	alarm(0);

@@ -77,6 +77,21 @@ is_socket(int fd)
 	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+/* The audit key, loaded; made first when missing if a setup_token lets requests create the database. */
+static int
+audit_key_ready(void)
+{
+	int created;
+
+	if (cfg.setup_token[0] == '\0')
+		return audit_key_load(cfg.audit_key_file);
+	if (audit_key_create(cfg.audit_key_file, &created) == -1)
+		return -1;
+	if (created)
+		log_info("audit key %s created (setup_token is set)", cfg.audit_key_file);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -187,6 +202,9 @@ main(int argc, char *argv[])
 		/* One request; the web server chose the account. A log file that cannot be opened leaves standard
 		   error, which the server keeps. */
 		log_open(cfg.log_file, (enum log_level)cfg.log_level, "gatehouse");
+		/* Without the audit key (the reason is logged) reads still work; every write answers 503. With a
+		   setup_token, the first request makes the database, and so the key too, as gatehousectl init would. */
+		(void)audit_key_ready();
 		return loop_run();
 	}
 	if (listen != NULL) {
@@ -212,9 +230,15 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	db_close();
+	/* Every write appends to the keyed audit chain: without the key, refuse to start rather than 503 later. */
+	if (audit_key_ready() == -1) {
+		log_err("stopping: the audit key is not usable as %s", priv_who());
+		return 1;
+	}
 	log_tee(0);
 	if (check) {
-		printf("gatehouse: configuration and database %s are usable as %s\n", cfg.database, priv_who());
+		printf("gatehouse: configuration, database %s and audit key %s are usable as %s\n", cfg.database,
+		    cfg.audit_key_file, priv_who());
 		return 0;
 	}
 	if (pidfile != NULL) {

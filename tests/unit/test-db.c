@@ -100,7 +100,9 @@ make_v4(const char *path, const char *rows)
 	unlink(path);
 	if (db_open(path, 1) != 0)
 		return -1;
-	/* Undo migration 8 (site sessions), 7 (sessions.login_at), 6 (throttle expiry, prune indexes), then 5. */
+	/* Undo migration 9 (audit_meta), 8 (site sessions), 7 (sessions.login_at), 6 (throttle expiry, prune
+	   indexes), then 5. */
+	exec("DROP TABLE audit_meta;");
 	exec("ALTER TABLE sessions DROP COLUMN site; ALTER TABLE sessions DROP COLUMN used_at;");
 	exec("ALTER TABLE sessions DROP COLUMN login_at;");
 	exec("DROP INDEX throttle_expires; DROP INDEX sessions_refresh_expires; DROP INDEX sessions_revoked;"
@@ -224,6 +226,12 @@ main(void)
 	config_defaults(&cfg);
 	log_open(NULL, LOG_ERR, "test-db");
 	arena_init(&a, 1 << 20);
+	{
+		unsigned char key[32];
+
+		random_bytes(key, sizeof(key));
+		audit_key_set(key);
+	}
 
 	CHECK(db_open(path, 0) == -1, "opening a missing database without create fails");
 	CHECK(db_open(path, 1) == 0, "init creates the database");
@@ -308,6 +316,44 @@ main(void)
 		sqlite3_exec(db_handle(), "UPDATE audit SET id = 2 WHERE id = 3", NULL, NULL, NULL);
 		CHECK(audit_verify(&rows, &bad, &why) == -1 && bad == 2 && strstr(why, "link") != NULL,
 		    "renumbering after a deletion is caught by the link");
+		{
+			/* A forger without the key recomputes the chain as it was before keying: plain SHA-256. */
+			struct audit_row	 r;
+			sqlite3_stmt		*q;
+			unsigned char		 prev[32] = { 0 };
+
+			sqlite3_exec(db_handle(), "DELETE FROM audit", NULL, NULL, NULL);
+			append("user.create", NULL);
+			append("user.update", NULL);
+			CHECK(audit_verify(&rows, &bad, &why) == 0 && rows == 2, "a fresh keyed chain verifies");
+			sqlite3_prepare_v2(db_handle(), "SELECT id, uuid, created_at, action, resource_type FROM audit"
+			    " ORDER BY id", -1, &q, NULL);
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				memset(&r, 0, sizeof(r));
+				r.id = sqlite3_column_int64(q, 0);
+				snprintf(r.uuid, sizeof(r.uuid), "%s", (const char *)sqlite3_column_text(q, 1));
+				r.created_at = sqlite3_column_int64(q, 2);
+				r.action = (const char *)sqlite3_column_text(q, 3);
+				r.resource_type = (const char *)sqlite3_column_text(q, 4);
+				memcpy(r.prev_digest, prev, 32);
+				audit_digest_unkeyed(&r, r.digest);
+				{
+					sqlite3_stmt *w;
+
+					sqlite3_prepare_v2(db_handle(), "UPDATE audit SET prev_digest = ?2, digest = ?3"
+					    " WHERE id = ?1", -1, &w, NULL);
+					sqlite3_bind_int64(w, 1, r.id);
+					sqlite3_bind_blob(w, 2, r.prev_digest, 32, SQLITE_STATIC);
+					sqlite3_bind_blob(w, 3, r.digest, 32, SQLITE_STATIC);
+					sqlite3_step(w);
+					sqlite3_finalize(w);
+				}
+				memcpy(prev, r.digest, 32);
+			}
+			sqlite3_finalize(q);
+			CHECK(audit_verify(&rows, &bad, &why) == -1 && bad == 1 && strstr(why, "keyed") != NULL,
+			    "a chain recomputed with plain SHA-256 (no key) is caught at its first row");
+		}
 	}
 	db_close();
 
