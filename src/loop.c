@@ -242,22 +242,72 @@ on_child(int sig)
 	child_exited = 1;
 }
 
+/*
+ * (Messages here go through log_err: before FCGI_Accept, fcgi_stdio's stderr writes nowhere, and the log is not
+ * opened yet, so log_err writes to standard error.)
+ *
+ * A TCP address for libfcgi: "PORT" or ":PORT" is the loopback interface, 127.0.0.1:PORT, since any process that
+ * can reach the port can send FastCGI records and with them any REMOTE_ADDR it likes. Another interface has to
+ * be named ("0.0.0.0:9000", "192.0.2.10:9000"). libfcgi binds IPv4 only; it checks FCGI_WEB_SERVER_ADDRS (a
+ * comma-separated list of IPv4 addresses) on every accepted connection and closes any other peer's.
+ * 0 with the address in out, or -1 with the reason on standard error.
+ */
+static int
+tcp_address(const char *spec, char *out, size_t outsz)
+{
+	const char	*colon = strrchr(spec, ':'), *port = colon != NULL ? colon + 1 : spec;
+	long long	 n;
+	struct net	 a;
+	const char	*allowed = getenv("FCGI_WEB_SERVER_ADDRS");
+
+	if (spec[0] == '[' || (colon != NULL && strchr(spec, ':') != colon)) {
+		log_err("cannot listen on %s: libfcgi listens on IPv4 only; give an IPv4 "
+		    "address and a port, or a socket path", spec);
+		return -1;
+	}
+	if (parse_long(port, 1, 65535, &n) == -1) {
+		log_err("cannot listen on %s: the port must be a number from 1 to 65535", spec);
+		return -1;
+	}
+	if (colon == NULL || colon == spec)
+		snprintf(out, outsz, "127.0.0.1:%lld", n);
+	else
+		snprintf(out, outsz, "%s", spec);
+	if ((allowed == NULL || *allowed == '\0') && !(net_parse(out, (size_t)(strrchr(out, ':') - out), &a) == 0 &&
+	    a.addr[0] == 127)) {
+		/* Before log_open: this goes to standard error, which a terminal or the service manager shows. */
+		log_warn("listening on %s, beyond the loopback interface, without FCGI_WEB_SERVER_ADDRS: any host "
+		    "that reaches the port can send requests with any client address; set FCGI_WEB_SERVER_ADDRS to "
+		    "the web server's address and firewall the port", out);
+	}
+	return 0;
+}
+
 int
 serve_listen(const struct sock_opts *so)
 {
 	struct stat	 st;
+	char		 tcp[300];
+	const char	*where = so->path, *allowed = getenv("FCGI_WEB_SERVER_ADDRS");
 	int		 fd, is_path = so->path[0] == '/' || so->path[0] == '.';
 
 	if (is_path) {
 		/* A socket left by a previous run is replaced; any other file is not ours to remove. */
 		if (lstat(so->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "gatehouse: %s exists and is not a socket; not replacing it\n", so->path);
+			log_err("%s exists and is not a socket; not replacing it", so->path);
 			return -1;
 		}
 		unlink(so->path);
+	} else {
+		if (strlen(so->path) >= sizeof(tcp) || tcp_address(so->path, tcp, sizeof(tcp)) == -1)
+			return -1;
+		where = tcp;
+		log_info("listening on %s; FastCGI connections accepted from %s", tcp,
+		    allowed != NULL && *allowed != '\0' ? allowed : "any address that reaches it");
 	}
-	if ((fd = FCGX_OpenSocket(so->path, 1024)) < 0) {
-		fprintf(stderr, "gatehouse: cannot listen on %s as %s: %s\n", so->path, priv_who(),
+	errno = 0;
+	if ((fd = FCGX_OpenSocket(where, 1024)) < 0) {
+		log_err("cannot listen on %s as %s: %s", where, priv_who(),
 		    errno != 0 ? strerror(errno) : "invalid address");
 		return -1;
 	}
@@ -265,12 +315,12 @@ serve_listen(const struct sock_opts *so)
 		snprintf(listen_path, sizeof(listen_path), "%s", so->path);
 		if ((so->owner.uid != (uid_t)-1 || so->owner.gid != (gid_t)-1) &&
 		    chown(so->path, so->owner.uid, so->owner.gid) == -1) {
-			fprintf(stderr, "gatehouse: cannot set the owner of socket %s to uid %ld gid %ld as %s: %s\n",
+			log_err("cannot set the owner of socket %s to uid %ld gid %ld as %s: %s",
 			    so->path, (long)so->owner.uid, (long)so->owner.gid, priv_who(), strerror(errno));
 			return -1;
 		}
 		if (chmod(so->path, so->mode) == -1) {
-			fprintf(stderr, "gatehouse: cannot set the mode of socket %s to %04o as %s: %s\n", so->path,
+			log_err("cannot set the mode of socket %s to %04o as %s: %s", so->path,
 			    (unsigned)so->mode, priv_who(), strerror(errno));
 			return -1;
 		}
