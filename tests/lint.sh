@@ -1,6 +1,6 @@
 #!/bin/sh
-# lint.sh: refuses unbounded or unchecked C calls and SQL built with format strings in src/.
-# Part of make check; prints TAP.
+# lint.sh: refuses unbounded or unchecked C calls and SQL built with format strings in src/, and, in the bats
+# suite, assertions that cannot fail. Part of make check; prints TAP.
 set -u
 src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/src
 n=0 failed=0
@@ -21,5 +21,58 @@ check "no strcat" '\bstrcat[[:space:]]*\('
 check "no atoi, atol or atoll" '\bato(i|l|ll)[[:space:]]*\('
 check "no gets" '\bgets[[:space:]]*\('
 check "no SQL from format strings" '(printf|sqlite3_mprintf|sqlite3_snprintf)\([^;]*"[[:space:]]*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEGIN)\b'
+
+# The bats suite. bats runs each test under `set -e`, which ignores the status of a command negated with `!` and of
+# every command of an `a && b` list but the last: such a line that is not the test's last checks nothing. And a
+# `!= null` comparison of a jq result passes on a reply that is not JSON at all (a 502 page). Use `run` with
+# assert_status / assert_output_has, refute_grep, refute_contains, login_ok / login_refused (helpers.bash), or an
+# `if`. Allowed: `if ! ...`, `while a && b; do`, `[[ a && b ]]`, and `a && break` / `a && continue` in loops.
+bats_dir=$(dirname "$src")/tests/bats
+bats_check() {
+	n=$((n + 1))
+	hits=$(awk -v rule="$2" '
+		{
+			line = $0
+			gsub(/\\./, "", line)                         # escaped characters
+			gsub(/'"'"'[^'"'"']*'"'"'/, "\047\047", line)      # single-quoted strings
+			gsub(/"[^"]*"/, "\"\"", line)                   # double-quoted strings
+			sub(/(^|[ \t])#.*$/, "", line)                  # comments
+			gsub(/\[\[[^]]*\]\]/, "[[ ]]", line)             # [[ ... ]]: && inside is one test
+			bad = 0
+			# Cut the line into simple lists at ; and at the keywords that start one; an if/while condition is
+			# exempt (set -e does not apply there, and the condition is meant to be tested).
+			gsub(/(^|[ \t;])(then|do|else)[ \t]/, ";", line)
+			k = split(line, seg, ";")
+			for (i = 1; i <= k; i++) {
+				t = seg[i]
+				sub(/^[ \t]+/, "", t)
+				if (t ~ /^(if|elif|while|until)[ \t]/) continue
+				if (rule == "not") {
+					if (t ~ /(^|&&|\|\||\{|\()[ \t]*![ \t]/) bad = 1
+				} else if (rule == "and" && t ~ /&&/) {
+					last = t
+					sub(/.*&&/, "", last)
+					if (last ~ /\|\|/) continue
+					sub(/^[ \t]+/, "", last)
+					if (last ~ /^(break|continue)([ \t;]|$)/) continue
+					bad = 1
+				}
+			}
+			if (rule == "null") {
+				bad = ($0 ~ /!=[ \t]*"?null"?[ \t]*\]/)
+			}
+			if (bad) printf "%s:%d: %s\n", FILENAME, FNR, $0
+		}' "$bats_dir"/*.bats "$bats_dir"/*.bash)
+	if [ -z "$hits" ]; then
+		echo "ok $n - bats: $1"
+	else
+		echo "not ok $n - bats: $1"
+		echo "$hits" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+}
+bats_check "no '! cmd' line (set -e ignores a negated command)" not
+bats_check "no 'a && b' list outside a condition (set -e ignores all but its last command)" and
+bats_check "no '!= null' check (it passes on a reply that is not JSON)" null
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -5,7 +5,7 @@ load helpers
 
 setup_file() { start_instance; }
 teardown_file() {
-	[ -f "$INST/lighttpd.pid" ] && kill "$(cat "$INST/lighttpd.pid")" 2>/dev/null
+	if [ -f "$INST/lighttpd.pid" ]; then kill "$(cat "$INST/lighttpd.pid")" 2>/dev/null || true; fi
 	stop_instance
 }
 
@@ -31,7 +31,7 @@ cgi() {
 		"Bearer $ADMIN_TOKEN"
 	expect 201
 	[ "$(jq -r .username <<<"$body")" = cgi-user ]
-	[ "$(login_token cgi-user longenough1)" != null ]
+	login_ok cgi-user longenough1
 }
 
 @test "as CGI: errors keep the contract's shape" {
@@ -50,7 +50,7 @@ cgi() {
 }
 
 @test "behind lighttpd's mod_cgi, with PATH_INFO" {
-	command -v lighttpd >/dev/null || [ -x /usr/sbin/lighttpd ] || skip "lighttpd is not installed"
+	need_tool lighttpd
 	lport=$(free_port)
 	mkdir -p "$INST/www/cgi-bin"
 	ln -sf "$GATEHOUSE_BIN/gatehouse" "$INST/www/cgi-bin/gatehouse"
@@ -65,7 +65,7 @@ setenv.add-environment = ("GATEHOUSE_CONFIG" => "$INST/gatehouse.conf")
 \$HTTP["url"] =~ "^/cgi-bin/" { cgi.assign = ("" => "") }
 CONF
 	lighttpd -f "$INST/lighttpd.conf" 3>&-
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$lport/" && break; sleep 0.1; done
+	for i in $(seq 50); do if curl -s -o /dev/null "http://127.0.0.1:$lport/"; then break; fi; sleep 0.1; done
 	out=$(curl -sS --max-time 20 -w '\n%{http_code}' "http://127.0.0.1:$lport/cgi-bin/gatehouse/auth/me/" \
 		-H "Authorization: Bearer $ADMIN_TOKEN")
 	[ "$(tail -n 1 <<<"$out")" = 200 ]
@@ -87,8 +87,10 @@ CONF
 @test "as CGI: an invalid or lying Content-Length is a 400 in the contract's shape" {
 	out=$(printf 'abc' | env -i GATEWAY_INTERFACE=CGI/1.1 GATEHOUSE_CONFIG="$INST/gatehouse.conf" REQUEST_METHOD=POST \
 		SCRIPT_NAME=/api REQUEST_URI=/api/auth/login CONTENT_LENGTH=abc "$GATEHOUSE_BIN/gatehouse")
-	[[ $out == "Status: 400"* ]] && [[ $out == *'"detail":"Invalid Content-Length"}' ]]
+	[[ $out == "Status: 400"* ]] || fail "want Status: 400, got: $out"
+	[[ $out == *'"detail":"Invalid Content-Length"}' ]] || fail "want the detail Invalid Content-Length, got: $out"
 	out=$(printf 'abc' | env -i GATEWAY_INTERFACE=CGI/1.1 GATEHOUSE_CONFIG="$INST/gatehouse.conf" REQUEST_METHOD=POST \
 		SCRIPT_NAME=/api REQUEST_URI=/api/auth/login CONTENT_LENGTH=10 "$GATEHOUSE_BIN/gatehouse")
-	[[ $out == "Status: 400"* ]] && [[ $out == *'"detail":"The request body is shorter than its Content-Length"}' ]]
+	[[ $out == "Status: 400"* ]] || fail "want Status: 400, got: $out"
+	[[ $out == *'"detail":"The request body is shorter than its Content-Length"}' ]] || fail "want the short-body detail, got: $out"
 }

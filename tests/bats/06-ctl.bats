@@ -11,9 +11,11 @@ setup() {
 
 @test "gatehouse and gatehousectl answer --help and --version" {
 	run "$GATEHOUSE_BIN/gatehouse" --help
-	[ "$status" -eq 0 ] && [[ $output == *"usage: gatehouse"* ]]
+	assert_status 0
+	assert_output_has "usage: gatehouse"
 	run "$GATEHOUSE_BIN/gatehousectl" --help
-	[ "$status" -eq 0 ] && [[ $output == *"create-admin"* ]]
+	assert_status 0
+	assert_output_has "create-admin"
 	run "$GATEHOUSE_BIN/gatehouse" --version
 	[[ $output == "gatehouse "* ]]
 	run "$GATEHOUSE_BIN/gatehouse" --bogus
@@ -22,11 +24,12 @@ setup() {
 
 @test "init creates the database 0600 and is idempotent" {
 	run $ctl init
-	[ "$status" -eq 0 ]
-	[[ $output =~ "schema version "[0-9]+ ]]
+	assert_status 0
+	[[ $output =~ "schema version "[0-9]+ ]] || fail "output: $output"
 	[ "$(stat -c %a "$D/g.db")" = 600 ]
 	run $ctl init
-	[ "$status" -eq 0 ] && [[ $output == *"0 users"* ]]
+	assert_status 0
+	assert_output_has "0 users"
 }
 
 @test "create-admin with a generated password prints it once, and it works" {
@@ -38,7 +41,7 @@ setup() {
 	hash=$(sqlite3 "$D/g.db" "SELECT password_hash FROM users WHERE username = 'root'")
 	[[ $hash == '$y$'* ]]
 	[ "$(sqlite3 "$D/g.db" "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id")" = admin ]
-	! grep -q "$pw" "$D/g.db"
+	refute_grep -F -q "$pw" "$D/g.db"
 }
 
 @test "create-admin reads the password from stdin or a file" {
@@ -53,16 +56,20 @@ setup() {
 	$ctl init
 	printf 'long-enough-pw\n' | $ctl create-admin -s alice
 	run sh -c "printf 'long-enough-pw\n' | $ctl create-admin -s ALICE"
-	[ "$status" -eq 1 ] && [[ $output == *"already taken"* ]]
+	assert_status 1
+	assert_output_has "already taken"
 	run sh -c "printf 'short\n' | $ctl create-admin -s carol"
-	[ "$status" -eq 1 ] && [[ $output == *"8 to 256"* ]]
+	assert_status 1
+	assert_output_has "8 to 256"
 	run $ctl create-admin -e not-an-email dave
-	[ "$status" -eq 1 ] && [[ $output == *"must have an @-sign"* ]]
+	assert_status 1
+	assert_output_has "must have an @-sign"
 }
 
 @test "a missing database is reported, not created, by gatehouse --check" {
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/g.conf" --check
-	[ "$status" -eq 1 ] && [[ $output == *"does not exist"*"gatehousectl init"* ]]
+	assert_status 1
+	assert_output_has "does not exist" "gatehousectl init"
 	[ ! -e "$D/g.db" ]
 	$ctl init
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/g.conf" --check
@@ -72,27 +79,33 @@ setup() {
 @test "an unknown setting or a bad value stops start-up with file and line" {
 	printf 'database = %s/g.db\nhash_cots = 3\n' "$D" >"$D/bad.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/bad.conf" --check
-	[ "$status" -eq 1 ] && [[ $output == *"bad.conf:2: unknown setting \"hash_cots\""* ]]
+	assert_status 1
+	assert_output_has "bad.conf:2: unknown setting \"hash_cots\""
 	printf 'hash_cost = 99\n' >"$D/bad.conf"
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$D/bad.conf" init
-	[ "$status" -eq 1 ] && [[ $output == *"bad.conf:1: hash_cost must be a whole number from 1 to 11"* ]]
+	assert_status 1
+	assert_output_has "bad.conf:1: hash_cost must be a whole number from 1 to 11"
 }
 
 @test "a missing configuration named with -c is an error" {
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/none.conf" --check
-	[ "$status" -eq 1 ] && [[ $output == *"cannot read configuration"* ]]
+	assert_status 1
+	assert_output_has "cannot read configuration"
 }
 
 @test "the role matrix can be changed, within the reference's invariants" {
 	printf 'database = %s/g.db\npermissions_editor = upload, manage_users\n' "$D" >"$D/m.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
-	[ "$status" -eq 1 ] && [[ $output == *"only the admin role may have manage_users or manage_settings"* ]]
+	assert_status 1
+	assert_output_has "only the admin role may have manage_users or manage_settings"
 	printf 'database = %s/g.db\npermissions_admin = upload\n' "$D" >"$D/m.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
-	[ "$status" -eq 1 ] && [[ $output == *"permissions_admin must keep manage_users and manage_settings"* ]]
+	assert_status 1
+	assert_output_has "permissions_admin must keep manage_users and manage_settings"
 	printf 'database = %s/g.db\npermissions_viewer = export, teleport\n' "$D" >"$D/m.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
-	[ "$status" -eq 1 ] && [[ $output == *'unknown capability "teleport"'* ]]
+	assert_status 1
+	assert_output_has 'unknown capability "teleport"'
 	printf 'database = %s/g.db\npermissions_viewer = none\n' "$D" >"$D/m.conf"
 	$ctl init
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check

@@ -6,8 +6,10 @@ load helpers
 
 setup_file() { start_instance --set hash_cost=10; }
 teardown_file() {
-	[ -f "$INST/spawn.pid" ] && kill "$(cat "$INST/spawn.pid")" 2>/dev/null
-	[ -f "$INST/nginx2.pid" ] && kill "$(cat "$INST/nginx2.pid")" 2>/dev/null
+	local f
+	for f in spawn.pid nginx2.pid; do
+		if [ -f "$INST/$f" ]; then kill "$(cat "$INST/$f")" 2>/dev/null || true; fi
+	done
 	stop_instance
 }
 
@@ -17,7 +19,7 @@ workers() { pgrep -P "$(cat "$INST/gatehouse.pid")" | sort; }
 	before=$(workers)
 	[ "$(wc -l <<<"$before")" = 2 ]
 	kill -9 "$(head -n 1 <<<"$before")"
-	for i in $(seq 50); do [ "$(workers | wc -l)" = 2 ] && [ "$(workers)" != "$before" ] && break; sleep 0.1; done
+	for i in $(seq 50); do if [ "$(workers | wc -l)" = 2 ] && [ "$(workers)" != "$before" ]; then break; fi; sleep 0.1; done
 	[ "$(workers | wc -l)" = 2 ]
 	[ "$(workers)" != "$before" ]
 	req GET /auth/me/ -H "Authorization: Bearer $ADMIN_TOKEN"
@@ -37,22 +39,24 @@ workers() { pgrep -P "$(cat "$INST/gatehouse.pid")" | sort; }
 	[ "$(cat "$BATS_TEST_TMPDIR/slow.code")" = 200 ]
 	[ "$(jq -r .token_type "$BATS_TEST_TMPDIR/slow")" = bearer ]
 	for i in $(seq 50); do kill -0 "$master" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$master" 2>/dev/null
-	for k in $kids; do ! kill -0 "$k" 2>/dev/null; done
+	[ -n "$kids" ] || fail "no workers seen before SIGTERM"
+	for p in $master $kids; do
+		if kill -0 "$p" 2>/dev/null; then fail "process $p is still running after SIGTERM"; fi
+	done
 	[ ! -e "$INST/gatehouse.sock" ]
 	# Start it again for the tests that follow.
 	"$RUN" --bin "$GATEHOUSE_BIN" --port "$PORT" "$INST" >/dev/null
 }
 
 @test "under spawn-fcgi, with the socket on standard input" {
-	command -v spawn-fcgi >/dev/null || skip "spawn-fcgi is not installed"
+	need_tool spawn-fcgi
 	sport=$(free_port)
 	spawn-fcgi -s "$INST/spawn.sock" -P "$INST/spawn.pid" -F 1 -- \
 		/usr/bin/env GATEHOUSE_CONFIG="$INST/gatehouse.conf" "$GATEHOUSE_BIN/gatehouse" --allow-root >/dev/null 3>&-
 	sed -e "s|$INST/gatehouse.sock|$INST/spawn.sock|" -e "s|127.0.0.1:$PORT|127.0.0.1:$sport|" \
 		-e "s|$INST/nginx.pid|$INST/nginx2.pid|" "$INST/nginx.conf" >"$INST/nginx2.conf"
 	nginx -p "$INST" -c "$INST/nginx2.conf" -e "$INST/logs/nginx-error.log" </dev/null >/dev/null 2>&1 3>&-
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$sport/api/auth/me" && break; sleep 0.1; done
+	for i in $(seq 50); do if curl -s -o /dev/null "http://127.0.0.1:$sport/api/auth/me"; then break; fi; sleep 0.1; done
 	out=$(curl -sS --max-time 20 -w '\n%{http_code}' "http://127.0.0.1:$sport/api/auth/me/" \
 		-H "Authorization: Bearer $ADMIN_TOKEN")
 	[ "$(tail -n 1 <<<"$out")" = 200 ]

@@ -36,7 +36,7 @@ teardown_file() {
 	while [ "$(jobs -r | wc -l)" -gt 0 ] && [ $kills -lt 40 ]; do
 		sleep 0.15
 		victim=$(pgrep -P "$(cat "$INST/gatehouse.pid")" | shuf -n 1)
-		[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null && kills=$((kills + 1))
+		if [ -n "$victim" ] && kill -9 "$victim" 2>/dev/null; then kills=$((kills + 1)); fi
 	done
 	wait
 	answered=$(grep -c '^201 ' "$BATS_TEST_TMPDIR/answers")
@@ -63,7 +63,7 @@ teardown_file() {
 
 @test "a read-only database file gives 503, not a crash, and service recovers when it is writable again" {
 	stop_gatehouse
-	chattr +i "$INST/gatehouse.db" 2>/dev/null || skip "cannot make a file immutable here"
+	chattr +i "$INST/gatehouse.db" 2>/dev/null || ci_skip "cannot make a file immutable here"
 	start_gatehouse
 	as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"read-only","password":"longenough1"}'
 	chattr -i "$INST/gatehouse.db"
@@ -74,11 +74,11 @@ teardown_file() {
 	# Each worker reopens the database after a write found it read-only.
 	for i in 1 2 3 4; do
 		as_admin POST /admin/users/ -H 'Content-Type: application/json' --data '{"username":"writable-again","password":"longenough1"}'
-		[ "$code" = 201 ] && break
+		if [ "$code" = 201 ]; then break; fi
 	done
 	expect 201
 	grep -q "read-only" "$INST/logs/gatehouse.log"
-	! grep -q '" 500 ' "$INST/logs/access.log"
+	no_500 "$INST/logs/access.log"
 }
 
 @test "a database locked past busy_timeout_ms gives 503 with Retry-After; a shorter lock is waited out" {
@@ -102,7 +102,7 @@ teardown_file() {
 # Moves the instance's database onto a small tmpfs of its own (skips where mounting is not allowed).
 small_disk() {
 	SMALL=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-small.XXXXXX")
-	mount -t tmpfs -o size=4m tmpfs "$SMALL" 2>/dev/null || { rmdir "$SMALL"; skip "cannot mount a tmpfs here"; }
+	mount -t tmpfs -o size=4m tmpfs "$SMALL" 2>/dev/null || { rmdir "$SMALL"; ci_skip "cannot mount a tmpfs here"; }
 	echo "$SMALL" >"$BATS_FILE_TMPDIR/small"
 	stop_gatehouse
 	db ".backup '$SMALL/gatehouse.db'"
@@ -126,6 +126,6 @@ small_disk() {
 		--data '{"username":"space-again","password":"longenough1"}'
 	expect 201
 	[ "$(sqlite3 "$SMALL/gatehouse.db" 'PRAGMA integrity_check')" = ok ]
-	! grep -q '" 500 ' "$INST/logs/access.log"
+	no_500 "$INST/logs/access.log"
 }
 

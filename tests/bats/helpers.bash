@@ -48,9 +48,8 @@ start_instance() {
 		rm -rf "$INST"
 		[ "$attempt" -lt 3 ] || return 1
 	done
-	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
+	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD") || return 1
 	export ADMIN_TOKEN
-	[ -n "$ADMIN_TOKEN" ] && [ "$ADMIN_TOKEN" != null ]
 }
 
 stop_instance() {
@@ -105,9 +104,111 @@ header() {
 	grep -i "^$1:" "$BATS_TEST_TMPDIR/headers" | head -n 1 | cut -d' ' -f2- | tr -d '\r'
 }
 
+# login_token NAME PASSWORD: prints a fresh access token. Fails (printing nothing) unless the login answered 200
+# with a well-formed token, so `t=$(login_token ...)` fails the test on a 401, a 502 page or a non-JSON reply.
 login_token() {
-	curl -sS --max-time 20 -X POST "$BASE/auth/login" --data-urlencode "username=$1" --data-urlencode "password=$2" |
-		jq -r .access_token
+	local out status token
+	out=$(curl -sS --max-time 20 -w '\n%{http_code}' -X POST "$BASE/auth/login" --data-urlencode "username=$1" \
+		--data-urlencode "password=$2") || { echo "login_token $1: curl failed" >&2; return 1; }
+	status=${out##*$'\n'}
+	token=$(sed '$d' <<<"$out" | jq -r .access_token 2>/dev/null)
+	if [ "$status" != 200 ] || ! [[ $token =~ ^gat_[A-Za-z0-9_-]{43}$ ]]; then
+		echo "login_token $1: want 200 and an access token, got $status: $(sed '$d' <<<"$out" | head -c 300)" >&2
+		return 1
+	fi
+	printf '%s\n' "$token"
+}
+
+# login_ok NAME PASSWORD: the login succeeds (200 with an access token).
+login_ok() {
+	login_token "$@" >/dev/null
+}
+
+# login_refused NAME PASSWORD: the login is refused exactly as a wrong password is (401, the contract's text).
+login_refused() {
+	req POST /auth/login --data-urlencode "username=$1" --data-urlencode "password=$2"
+	problem 401 "Incorrect username or password"
+}
+
+# --- Assertions. bats runs tests under `set -e`, where a `! cmd` line or an `a && b` line that is not the test's
+# last line checks nothing; these helpers fail loudly instead, and tests/lint.sh refuses the two patterns.
+
+# fail MESSAGE...: fails the test, saying why.
+fail() {
+	echo "$*" >&2
+	return 1
+}
+
+# assert_status N: the status of the last `run` is N.
+assert_status() {
+	[ "$status" -eq "$1" ] || fail "exit status: want $1, got $status; output: $output"
+}
+
+# assert_output_has TEXT...: the output of the last `run` contains each TEXT (fixed strings).
+assert_output_has() {
+	local t
+	for t in "$@"; do
+		[[ $output == *"$t"* ]] || fail "output lacks \"$t\"; output: $output"
+	done
+}
+
+# assert_output_is TEXT: the output of the last `run` is exactly TEXT.
+assert_output_is() {
+	[ "$output" = "$1" ] || fail "output: want \"$1\", got \"$output\""
+}
+
+# refute_contains HAYSTACK NEEDLE...: HAYSTACK contains none of the NEEDLEs (fixed strings, none empty).
+refute_contains() {
+	local hay=$1 n
+	shift
+	for n in "$@"; do
+		[ -n "$n" ] || fail "refute_contains: an empty needle would match nothing"
+		[[ $hay != *"$n"* ]] || fail "found \"$n\" in: $(head -c 600 <<<"$hay")"
+	done
+}
+
+# assert_contains HAYSTACK NEEDLE...: HAYSTACK contains every NEEDLE (fixed strings).
+assert_contains() {
+	local hay=$1 n
+	shift
+	for n in "$@"; do
+		[[ $hay == *"$n"* ]] || fail "\"$n\" not found in: $(head -c 600 <<<"$hay")"
+	done
+}
+
+# refute_grep [GREP OPTIONS...] PATTERN FILE...: no line of the FILEs matches. Unlike `! grep`, a missing or
+# unreadable file fails (grep's status 2) instead of passing.
+refute_grep() {
+	local out rc=0
+	out=$(grep "$@") || rc=$?
+	case $rc in
+	1) return 0 ;;
+	0) fail "refute_grep $*: matched: $(head -c 600 <<<"$out")" ;;
+	*) fail "refute_grep $*: grep failed ($rc)" ;;
+	esac
+}
+
+# no_500 ACCESS_LOG: nginx answered no request with 500 (the log must exist and have lines).
+no_500() {
+	[ -s "$1" ] || fail "no_500: $1 is missing or empty"
+	refute_grep '" 500 ' "$1"
+}
+
+# ci_skip REASON: skips the test, except under CI=true, where a missing tool or capability fails it instead
+# (CI installs every tool the suite uses, so a skip there would hide a test silently).
+ci_skip() {
+	if [ "${CI:-}" = true ]; then
+		fail "$1 (CI=true: a test that cannot run fails instead of skipping)"
+	fi
+	skip "$1"
+}
+
+# need_tool TOOL...: each TOOL is installed, else ci_skip.
+need_tool() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || ci_skip "$t is not installed"
+	done
 }
 
 # as_admin METHOD PATH [curl args...]
