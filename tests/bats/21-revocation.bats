@@ -9,10 +9,11 @@ teardown_file() { stop_instance; }
 
 login_pair() {
 	local out
-	out=$(curl -s --max-time 20 -X POST "$BASE/auth/login" --data-urlencode "username=$1" --data-urlencode "password=$2")
-	ACCESS=$(jq -r .access_token <<<"$out")
-	REFRESH=$(jq -r .refresh_token <<<"$out")
-	[ "$ACCESS" != null ]
+	req POST /auth/login --data-urlencode "username=$1" --data-urlencode "password=$2"
+	[ "$code" = 200 ] || fail "login_pair $1: want 200, got $code $body"
+	ACCESS=$(jq -r .access_token <<<"$body")
+	REFRESH=$(jq -r .refresh_token <<<"$body")
+	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ && $REFRESH =~ ^grt_[A-Za-z0-9_-]{43}$ ]] || fail "login_pair $1: $body"
 }
 refresh() { req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$1\"}"; }
 new_key() {
@@ -49,7 +50,7 @@ json_as() { local t=$1 m=$2 p=$3; shift 3; req "$m" "$p" -H "Authorization: Bear
 	json_as "$ADMIN_TOKEN" POST "/admin/users/$self/reset-password/" '{"password":"hijacked-pass-1"}'
 	expect 422 '{"type":"about:blank","title":"Validation Error","status":422,"detail":"Cannot reset your own password; use /auth/change-password/ with your current password"}'
 	# Nothing changed: the old password logs in, the caller's session lives, no audit row.
-	[ "$(login_token admin "$ADMIN_PASSWORD")" != null ]
+	login_ok admin "$ADMIN_PASSWORD"
 	req GET /auth/me/ -H "Authorization: Bearer $ADMIN_TOKEN"
 	expect 200
 	[ "$(db "SELECT count(*) FROM audit WHERE action = 'user.reset_password' AND resource_id = '$self'")" = 0 ]

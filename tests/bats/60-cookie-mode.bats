@@ -49,7 +49,8 @@ cookie_refresh() { req POST /auth/refresh/ -H 'X-GeoLens-Auth-Mode: cookie' "$@"
 		cookie_login admin "$ADMIN_PASSWORD" "$mode"
 		expect 200
 		[[ $(jq -r .refresh_token <<<"$body") == grt_* ]] || { echo "mode '$mode'" >&2; return 1; }
-		[ -z "$RT" ] && [ -z "$CSRF" ]
+		[ -z "$RT" ] || fail "mode '$mode': a refresh cookie was set"
+		[ -z "$CSRF" ] || fail "mode '$mode': a CSRF cookie was set"
 	done
 }
 
@@ -59,9 +60,11 @@ cookie_refresh() { req POST /auth/refresh/ -H 'X-GeoLens-Auth-Mode: cookie' "$@"
 	expect 200
 	[ "$(jq -r .refresh_token <<<"$body")" = null ]
 	new=$(set_cookie geolens_refresh | sed 's/;.*//; s/^[^=]*=//')
-	[[ $new == grt_* ]] && [ "$new" != "$RT" ]
+	[[ $new == grt_* ]]
+	[ "$new" != "$RT" ]
 	newcsrf=$(set_cookie geolens_csrf | sed 's/;.*//; s/^[^=]*=//')
-	[ -n "$newcsrf" ] && [ "$newcsrf" != "$CSRF" ]
+	[ -n "$newcsrf" ]
+	[ "$newcsrf" != "$CSRF" ]
 	# The new access token works.
 	req GET /auth/me/ -H "Authorization: Bearer $(jq -r .access_token <<<"$body")"
 	expect 200
@@ -149,7 +152,8 @@ ROWS
 	token=$(login_token admin "$ADMIN_PASSWORD")
 	req POST /auth/logout/ -H "Authorization: Bearer $token"
 	expect 204
-	[ -n "$(set_cookie geolens_refresh)" ] && [ -n "$(set_cookie geolens_csrf)" ]
+	[ -n "$(set_cookie geolens_refresh)" ]
+	[ -n "$(set_cookie geolens_csrf)" ]
 	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
 }
 
