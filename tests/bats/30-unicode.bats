@@ -91,7 +91,7 @@ search() {
 
 @test "login finds the account whichever composition the name is typed in" {
 	token=$(login_token "$(printf 'Zoe\u0308 MU\u0308LLER')" longenough1)
-	[ -n "$token" ] && [ "$token" != null ]
+	[[ $token =~ ^gat_[A-Za-z0-9_-]{43}$ ]]
 	req GET /auth/me/ -H "Authorization: Bearer $token"
 	expect 200
 	[ "$(jq -r .username <<<"$body")" = "$(printf 'Zo\u00eb M\u00fcller')" ]
