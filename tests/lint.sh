@@ -26,11 +26,14 @@ check "no SQL from format strings" '(printf|sqlite3_mprintf|sqlite3_snprintf)\([
 # every command of an `a && b` list but the last: such a line that is not the test's last checks nothing. And a
 # `!= null` comparison of a jq result passes on a reply that is not JSON at all (a 502 page). Use `run` with
 # assert_status / assert_output_has, refute_grep, refute_contains, login_ok / login_refused (helpers.bash), or an
-# `if`. Allowed: `if ! ...`, `while a && b; do`, `[[ a && b ]]`, and `a && break` / `a && continue` in loops.
+# `if`. Allowed: `if ! ...`, `while a && b; do`, `[[ a && b ]]`, and an && list that ends in an action
+# (`[ -f pid ] && kill ...`, `... && break`, `&& ok=1`), not in a check.
 bats_dir=$(dirname "$src")/tests/bats
+# The commands that check something: the last command of an && list that is one of these is refused.
+checks='^(\[|\[\[|test|!|grep|jq|cmp|diff|expect|problem|invalid|shape|detail_is|assert_[a-z_]*|refute_[a-z_]*|login_ok|login_refused|no_500|fail|false|true)([ \t;]|$)'
 bats_check() {
 	n=$((n + 1))
-	hits=$(awk -v rule="$2" '
+	hits=$(awk -v rule="$2" -v CHECK="$checks" '
 		{
 			line = $0
 			gsub(/\\./, "", line)                         # escaped characters
@@ -48,14 +51,19 @@ bats_check() {
 				sub(/^[ \t]+/, "", t)
 				if (t ~ /^(if|elif|while|until)[ \t]/) continue
 				if (rule == "not") {
-					if (t ~ /(^|&&|\|\||\{|\()[ \t]*![ \t]/) bad = 1
+					# A negated command on its own, after ||, or closing an && list (one that only
+					# continues a condition, "a && ! b && break", is a condition).
+					if (t ~ /(^|\|\||\{|\()[ \t]*![ \t]/) bad = 1
+					if (t ~ /&&[ \t]*![ \t]/ && t !~ /&&[ \t]*![ \t][^&]*(&&|\|\|)/) bad = 1
 				} else if (rule == "and" && t ~ /&&/) {
+					# An && list whose last command is a check: the checks before it are ignored. A list
+					# ending in an action ("[ -f pid ] && kill ...", "... && break", "&& ok=1") is a
+					# conditional action, and one followed by || handles its own failure.
 					last = t
 					sub(/.*&&/, "", last)
 					if (last ~ /\|\|/) continue
 					sub(/^[ \t]+/, "", last)
-					if (last ~ /^(break|continue)([ \t;]|$)/) continue
-					bad = 1
+					if (last ~ CHECK) bad = 1
 				}
 			}
 			if (rule == "null") {

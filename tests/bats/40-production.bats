@@ -107,7 +107,7 @@ teardown_file() {
 @test "requests through nginx workers running as www-data succeed" {
 	[ -n "$(pgrep -u www-data -f "nginx: worker process")" ]
 	ADMIN_TOKEN=$(login_token admin "$ADMIN_PASSWORD")
-	[ -n "$ADMIN_TOKEN" ] && [ "$ADMIN_TOKEN" != null ]
+	[[ $ADMIN_TOKEN =~ ^gat_[A-Za-z0-9_-]{43}$ ]]
 	id=$(create_user prod-user "prod-user-pass-1" viewer)
 	[ -n "$id" ]
 	req GET "/admin/users/$id" -H "Authorization: Bearer $ADMIN_TOKEN"
