@@ -637,6 +637,8 @@ type_error_name(enum ftype t)
 		return "uuid_type";
 	case FT_INT:
 		return "int_type";
+	case FT_DATETIME:
+		return "datetime_type";
 	default:
 		return "string_type";
 	}
@@ -652,6 +654,8 @@ type_error_msg(enum ftype t)
 		return "UUID input should be a string, bytes or UUID object";
 	case FT_INT:
 		return "Input should be a valid integer";
+	case FT_DATETIME:
+		return "Input should be a valid datetime";
 	default:
 		return "Input should be a valid string";
 	}
