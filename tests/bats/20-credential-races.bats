@@ -27,7 +27,7 @@ pair() {
 	out=$(curl -s --max-time 20 -X POST "$BASE/auth/login" --data-urlencode "username=$1" --data-urlencode "password=$2")
 	ACCESS=$(jq -r .access_token <<<"$out")
 	REFRESH=$(jq -r .refresh_token <<<"$out")
-	[ "$ACCESS" != null ] || { echo "login $1: $out" >&2; return 1; }
+	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ ]] || { echo "login $1: $out" >&2; return 1; }
 }
 live_sessions() { db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.id = '$1' AND s.revoked_at IS NULL"; }
 live_keys() { db "SELECT count(*) FROM api_keys k JOIN users u ON u.uid = k.uid WHERE u.id = '$1' AND k.is_active = 1 AND k.key_epoch = u.key_epoch"; }
@@ -267,7 +267,7 @@ setup() { T=$BATS_TEST_TMPDIR; }
 		[ "$(db "SELECT count(*) FROM sessions WHERE uid NOT IN (SELECT uid FROM users)")" = 0 ]
 		[ "$(db "SELECT count(*) FROM api_keys WHERE uid NOT IN (SELECT uid FROM users)")" = 0 ]
 	done
-	! grep -q 'FOREIGN KEY' "$INST/logs/gatehouse.log"
+	refute_grep -q 'FOREIGN KEY' "$INST/logs/gatehouse.log"
 }
 
 @test "no request in these runs answered 5xx, and the database and its audit chain are intact" {

@@ -36,7 +36,7 @@ change() { req POST /auth/change-password/ -H "Authorization: Bearer $1" -H 'Con
 	sleep 2.1
 	change "$tok" 'cp1-pass-long' 'cp1-new-pass'
 	[ "$code" = 204 ]
-	[ "$(login_token cp1 cp1-new-pass)" != null ]
+	login_ok cp1 cp1-new-pass
 }
 
 @test "login failures and change-password failures count together; a success clears the account counter" {
