@@ -208,6 +208,52 @@ test_migration_5(const char *dir, struct arena *a)
 	db_close();
 }
 
+/*
+ * The audit digest covers every stored field and the link to the previous row: changing any one of them, or a
+ * NULL to an empty string, changes the digest. (Without the link in the digest, a forger who recomputes an edited
+ * row's digest need only rewrite the next row's stored link, which no digest would cover.)
+ */
+static void
+audit_digest_covers_every_field(void)
+{
+	struct audit_row a, b;
+	unsigned char	 d0[32], d1[32];
+	int		 i;
+
+	memset(&a, 0, sizeof(a));
+	a.id = 7;
+	snprintf(a.uuid, sizeof(a.uuid), "%s", "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e");
+	a.created_at = 1700000000000000LL;
+	a.actor_id = "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5f";
+	a.actor_username = "alice";
+	a.action = "user.update";
+	a.resource_type = "user";
+	a.resource_id = "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d60";
+	a.details = "{\"username\":\"bob\"}";
+	a.ip_address = "127.0.0.1";
+	memset(a.prev_digest, 0x5a, sizeof(a.prev_digest));
+	audit_digest(&a, d0);
+	for (i = 0; i < 12; i++) {
+		b = a;
+		switch (i) {
+		case 0: b.id++; break;
+		case 1: b.uuid[35] = 'f'; break;
+		case 2: b.created_at++; break;
+		case 3: b.actor_id = NULL; break;
+		case 4: b.actor_username = "mallory"; break;
+		case 5: b.action = "user.delete"; break;
+		case 6: b.resource_type = "api_key"; break;
+		case 7: b.resource_id = NULL; break;
+		case 8: b.details = "{\"username\":\"eve\"}"; break;
+		case 9: b.ip_address = "10.0.0.1"; break;
+		case 10: b.prev_digest[31] ^= 1; break;
+		case 11: b.details = ""; a.details = NULL; audit_digest(&a, d0); break;
+		}
+		audit_digest(&b, d1);
+		CHECK(memcmp(d0, d1, 32) != 0, "audit digest: field change %d changes the digest", i);
+	}
+}
+
 int
 main(void)
 {
@@ -366,5 +412,6 @@ main(void)
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	if (system(path) != 0)
 		return 1;
+	audit_digest_covers_every_field();
 	return unit_done();
 }
