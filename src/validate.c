@@ -682,7 +682,11 @@ check_field(struct req *r, const char *where, const struct field *f, const struc
 		}
 		return;
 	case SRC_NULL:
-		if (!f->nullable)
+		if (f->nullable)
+			return;
+		if (f->type == FT_LITERAL)	/* pydantic's Literal: None is just another value not in the set */
+			literal_err(r, where, f, v);
+		else
 			field_err(r, where, f, v, type_error_name(f->type), type_error_msg(f->type));
 		return;
 	case SRC_OTHER:

@@ -17,7 +17,7 @@ NOBODY=0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e
 
 # The expected table. SCHEMA FIELD KIND MIN MAX NULL, where KIND is string (a plain string), secret (a string never
 # echoed), password (a secret with the password rules), email, role, bool, uuid, datetime, int (a query integer)
-# or literal:'a' or 'b' (the values as pydantic quotes them); MIN/MAX are the contract's bounds, "-" for none;
+# or literal:VALUES (as pydantic quotes them, ~ for a space); MIN/MAX are the contract's bounds, "-" for none;
 # NULL is ok when null means "not given", err when null is a type error.
 EXPECTED="
 schema_admin_user_create username string 3 150 err
@@ -29,7 +29,7 @@ schema_login password form-secret - - -
 schema_login grant_type form - - -
 schema_user_update email email - - ok
 schema_user_update is_active bool - - ok
-schema_user_update status literal:'active'_or_'disabled' - - ok
+schema_user_update status literal:'active'~or~'disabled' - - ok
 schema_user_update role role - 50 ok
 schema_approve role role - 50 err
 schema_reset_password password password 8 256 err
@@ -41,10 +41,10 @@ schema_register password password 8 256 err
 schema_register email email - - ok
 schema_api_key_create name string 1 255 err
 schema_api_key_create expires_at datetime - - ok
-schema_api_key_create scope literal:'full'_or_'read_only' - - err
+schema_api_key_create scope literal:'full'~or~'read_only' - - err
 schema_admin_api_key_create name string 1 255 err
 schema_admin_api_key_create expires_at datetime - - ok
-schema_admin_api_key_create scope literal:'full'_or_'read_only' - - err
+schema_admin_api_key_create scope literal:'full'~or~'read_only' - - err
 schema_admin_api_key_create user_id uuid - - err
 query_users_list skip int 0 - -
 query_users_list limit int 1 200 -
@@ -192,7 +192,7 @@ want_type() {
 	datetime) echo "datetime_type|Input should be a valid datetime" ;;
 	literal:*)
 		local lit=${kind#literal:}
-		echo "literal_error|Input should be ${lit//_/ }" ;;
+		echo "literal_error|Input should be ${lit//\~/ }" ;;
 	esac
 }
 
