@@ -54,7 +54,8 @@ last_audit_ip() { db "SELECT coalesce(ip_address, '-') FROM audit ORDER BY id DE
 	[ "$code" = 429 ]
 	[ "$(jq -r .title <<<"$body")" = "Too Many Requests" ]
 	wait=$(header Retry-After)
-	[ "$wait" -ge 119 ] && [ "$wait" -le 120 ]
+	[ "$wait" -ge 119 ]
+	[ "$wait" -le 120 ]
 	from 198.51.100.11 pairvictim pairvictim-pass-1
 	expect 200
 }

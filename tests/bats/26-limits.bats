@@ -20,7 +20,7 @@ login_pair() {
 		--data-urlencode "username=$1" --data-urlencode "password=$2")
 	ACCESS=$(jq -r .access_token <<<"$out")
 	REFRESH=$(jq -r .refresh_token <<<"$out")
-	[ "$ACCESS" != null ]
+	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ ]] || fail "login $1: $out"
 }
 
 # write CLASS ADDR N: the Nth request of a route class from client ADDR; sets $code.
@@ -47,7 +47,8 @@ write() {
 		[ "$code" = 429 ] || { echo "$class over the limit: $code" >&2; return 1; }
 		[ "$(jq -r .title <<<"$body")" = "Too Many Requests" ]
 		wait=$(header Retry-After)
-		[ "$wait" -ge 1 ] && [ "$wait" -le 60 ]
+		[ "$wait" -ge 1 ]
+		[ "$wait" -le 60 ]
 		write "$class" 198.51.100.2 1	# another client has its own count
 		[ "$code" = "$ok" ] || { echo "$class from another address: $code" >&2; return 1; }
 	done <<-'TABLE'
@@ -89,7 +90,7 @@ write() {
 		out=$(curl -s -X POST "$BASE/auth/refresh/" -H "X-Forwarded-For: 198.51.100.$((100 + i))" \
 			-H 'Content-Type: application/json' --data "{\"refresh_token\":\"$REFRESH\"}")
 		REFRESH=$(jq -r .refresh_token <<<"$out")
-		[ "$REFRESH" != null ] || { echo "refresh $i: $out" >&2; return 1; }
+		[[ $REFRESH =~ ^grt_[A-Za-z0-9_-]{43}$ ]] || { echo "refresh $i: $out" >&2; return 1; }
 	done
 	n=$(db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.username = 'refresher'")
 	[ "$n" -le 9 ]

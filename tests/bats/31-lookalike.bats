@@ -53,7 +53,8 @@ check_one() {
 	fi
 	case "$name" in
 	*$'\t'*)
-		[ "$code" = 422 ] && [ "$(jq -r '.detail[0].msg' <<<"$body")" = "Value error, must not contain control characters" ]
+		[ "$code" = 422 ] || return 1
+		[ "$(jq -r '.detail[0].msg' <<<"$body")" = "Value error, must not contain control characters" ]
 		return ;;
 	esac
 	if [ -z "$want" ]; then
