@@ -11,7 +11,10 @@
 # about deployment rather than the mutants' kinds: 98-valgrind (memcheck), 99-sanitizers (a sanitizer build's
 # logs), 12-crash (SIGKILL, full disk), 40-production, 50-55 (servers, static build, install) and 57-test-ports.
 # Leaving files out can only let more mutants survive, never fewer: a survivor has passed every other file.
-# Prints one line per mutant, then "killed K, survived S, stale T, unbuildable U; score P%" (K / (K + S)).
+# A mutant marked "## equivalent: REASON" changes code that no request can reach (the REASON says why); if it
+# survives it is counted as equivalent, outside the score; if it is killed, the REASON is wrong and it counts.
+# Prints one line per mutant, then "killed K, survived S, equivalent E, stale T, unbuildable U; score P%"
+# (K / (K + S)).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -100,11 +103,12 @@ fi
 
 # The mutants: blocks of "## id:", "## file:", "## tests:", "## why:", then "-" lines (the original text) and
 # "+" lines (the replacement; none deletes).
-killed=0 survived=0 stale=0 unbuildable=0 survivors=""
+killed=0 survived=0 equivalent=0 stale=0 unbuildable=0 survivors=""
 parse() {
 	awk -v out="$scratch/m" '
-		function flush() { if (id != "") { print id "\t" file "\t" tests > (out "/index") } }
-		/^## id:/ { flush(); id = $3; file = ""; tests = ""; printf "" > (out "/" id ".old"); printf "" > (out "/" id ".new"); next }
+		function flush() { if (id != "") { print id "\t" file "\t" eq "\t" tests > (out "/index") } }
+		/^## id:/ { flush(); id = $3; file = ""; tests = ""; eq = "-"; printf "" > (out "/" id ".old"); printf "" > (out "/" id ".new"); next }
+		/^## equivalent:/ { eq = "yes"; next }
 		/^## file:/ { file = $3; next }
 		/^## tests:/ { $1 = ""; $2 = ""; sub(/^ +/, ""); tests = $0; next }
 		/^-/ { print substr($0, 2) >> (out "/" id ".old"); next }
@@ -113,7 +117,7 @@ parse() {
 }
 mkdir -p "$scratch/m"
 parse
-while IFS=$'\t' read -r id file tests; do
+while IFS=$'\t' read -r id file eq tests; do
 	[ "$only" = "  " ] || [[ $only == *" $id "* ]] || continue
 	target="$scratch/$file"
 	cp "$target" "$scratch/orig"
@@ -136,12 +140,18 @@ while IFS=$'\t' read -r id file tests; do
 		unbuildable=$((unbuildable + 1))
 		log "UNBUILDABLE $id ($(grep -m1 'error' "$scratch/mbuild.log"))"
 	elif suite $tests; then
-		survived=$((survived + 1))
-		survivors+=" $id"
-		log "SURVIVED    $id ($(($(date +%s) - start)) s)"
+		if [ "$eq" = yes ]; then
+			equivalent=$((equivalent + 1))
+			log "equivalent  $id ($(($(date +%s) - start)) s; survived, as its note in mutants.txt says)"
+		else
+			survived=$((survived + 1))
+			survivors+=" $id"
+			log "SURVIVED    $id ($(($(date +%s) - start)) s)"
+		fi
 	else
 		killed=$((killed + 1))
 		log "killed      $id ($(($(date +%s) - start)) s) by $(head -n 1 "$scratch/failed")"
+		[ "$eq" != yes ] || log "            $id: marked equivalent but killed; remove the mark"
 	fi
 	cp "$scratch/orig" "$target"
 	touch "$target"
@@ -150,6 +160,6 @@ make -j"$jobs" all >/dev/null 2>&1
 total=$((killed + survived))
 score=0
 [ "$total" -eq 0 ] || score=$((killed * 1000 / total))
-log "killed $killed, survived $survived, stale $stale, unbuildable $unbuildable; score $((score / 10)).$((score % 10))%"
+log "killed $killed, survived $survived, equivalent $equivalent, stale $stale, unbuildable $unbuildable; score $((score / 10)).$((score % 10))%"
 [ -z "$survivors" ] || log "survivors:$survivors"
 [ "$stale" -eq 0 ] && [ "$total" -gt 0 ] && [ "$score" -ge 950 ]
