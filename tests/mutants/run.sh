@@ -9,7 +9,8 @@
 # The suite for each mutant: the C unit tests, then the bats files the mutant names under "tests:" one by one (so
 # that most mutants die in a minute), then every other bats file, two at a time with -j 2. Left out, as slow and
 # about deployment rather than the mutants' kinds: 98-valgrind (memcheck), 99-sanitizers (a sanitizer build's
-# logs), 12-crash (SIGKILL, full disk), 40-production, 50-55 (servers, static build, install) and 57-test-ports.
+# logs), 12-crash (SIGKILL, full disk), 40-production, 50-55 (servers, static build, install), 57-test-ports, and
+# 22-change-password, whose 2-second block expires before its 25 guesses end on a machine as loaded as a mutant run.
 # Leaving files out can only let more mutants survive, never fewer: a survivor has passed every other file.
 # A mutant marked "## equivalent: REASON" changes code that no request can reach (the REASON says why); if it
 # survives it is counted as equivalent, outside the score; if it is killed, the REASON is wrong and it counts.
@@ -31,7 +32,7 @@ only=" $* "
 list="$here/mutants.txt"
 EXCLUDE=" 98-valgrind.bats 99-sanitizers.bats 12-crash.bats 40-production.bats 50-server-nginx.bats
  51-server-lighttpd-fastcgi.bats 52-server-lighttpd-cgi.bats 53-server-apache.bats 54-static-cgi.bats 55-install.bats
- 57-test-ports.bats "
+ 57-test-ports.bats 22-change-password.bats "
 EXCLUDE=${EXCLUDE//$'\n'/}
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-mutants.XXXXXX")
