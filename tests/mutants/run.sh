@@ -125,7 +125,7 @@ while IFS=$'\t' read -r id file eq tests; do
 	# Exact text, found exactly once.
 	if ! OLD="$scratch/m/$id.old" NEW="$scratch/m/$id.new" perl -0777 -i -pe '
 		BEGIN { local $/; open(my $o, "<", $ENV{OLD}) or die; $old = <$o>; open(my $n, "<", $ENV{NEW}) or die;
-			$new = <$n>; chomp $old; chomp $new; }
+			$new = <$n>; $old =~ s/\n\z//; $new =~ s/\n\z//; }
 		my $at = index($_, $old);
 		if ($at < 0 || index($_, $old, $at + 1) >= 0 || $old eq "") { $bad = 1 }
 		else { substr($_, $at, length($old)) = $new }
