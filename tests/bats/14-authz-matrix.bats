@@ -88,6 +88,9 @@ fill() {
 		[ "$code" = 200 ] || return 1
 		s=${s//\{refresh\}/$(jq -r .refresh_token <<<"$body")}
 	fi
+	if [[ $s == *"{hash}"* ]]; then
+		s=${s//\{hash\}/$(db "SELECT password_hash FROM users WHERE username = 'vic'")}
+	fi
 	s=${s//\{self\}/$BOSS_ID}
 	printf '%s' "$s"
 }

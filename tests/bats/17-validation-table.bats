@@ -46,6 +46,11 @@ schema_admin_api_key_create name string 1 255 err
 schema_admin_api_key_create expires_at datetime - - ok
 schema_admin_api_key_create scope literal:'full'~or~'read_only' - - err
 schema_admin_api_key_create user_id uuid - - err
+schema_user_import username string 3 150 err
+schema_user_import password_hash secret 1 512 err
+schema_user_import email email - - ok
+schema_user_import role role - - ok
+schema_user_import status literal:'active',~'pending'~or~'disabled' - - ok
 query_users_list skip int 0 - -
 query_users_list limit int 1 200 -
 query_users_list status string - 50 -

@@ -184,7 +184,8 @@ teardown_file() {
 	[ -z "$(find "$P/lib" -user root)" ]
 	after=$(sqlite3 "$P/lib/gatehouse.db" "SELECT count(*) FROM users")
 	inbackup=$(sqlite3 "$P/backups/b.db" "SELECT count(*) FROM users")
-	[ "$inbackup" -ge "$before" ] && [ "$inbackup" -le "$after" ]
+	[ "$inbackup" -ge "$before" ]
+	[ "$inbackup" -le "$after" ]
 	[ "$(sqlite3 "$P/backups/b.db" 'PRAGMA integrity_check')" = ok ]
 	# Restore: stop, put the copy in place, start; the service and the audit chain are whole.
 	stop_prod
@@ -193,7 +194,7 @@ teardown_file() {
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$P/etc/gatehouse.conf" verify-audit
 	[ "$status" -eq 0 ]
 	[[ $output == "audit trail intact"* ]]
-	[ "$(login_token admin "$ADMIN_PASSWORD")" != null ]
+	login_ok admin "$ADMIN_PASSWORD"
 	[ "$(sqlite3 "$P/lib/gatehouse.db" "SELECT count(*) FROM users")" -eq "$inbackup" ]
 }
 

@@ -37,14 +37,14 @@ last_audit() { sqlite3 "$INST/gatehouse.db" "SELECT action || '|' || coalesce(ac
 	pw=$(sed -n 's/^password: //p' <<<"$output")
 	[ ${#pw} -eq 20 ]
 	[ "$(last_audit)" = "user.create||cli:$(me)" ]
-	[ -n "$(login_token alice "$pw")" ] && [ "$(login_token alice "$pw")" != null ]
+	login_ok alice "$pw"
 	run ctl user add bobby -s <<<"bobby-password-1"
 	[ "$status" -eq 0 ]
 	[[ $output != *"password:"* ]]
 	printf 'carol-password-1\n' >"$BATS_TEST_TMPDIR/pw"
 	run ctl user add carol -f "$BATS_TEST_TMPDIR/pw" -r viewer
 	[ "$status" -eq 0 ]
-	[ "$(login_token carol carol-password-1)" != null ]
+	login_ok carol carol-password-1
 	req GET /auth/me/ -H "Authorization: Bearer $(login_token bobby bobby-password-1)"
 	[ "$(jq -r .roles[0] <<<"$body")" = viewer ]
 }
@@ -127,7 +127,7 @@ last_audit() { sqlite3 "$INST/gatehouse.db" "SELECT action || '|' || coalesce(ac
 	[ "$status" -eq 0 ]
 	[[ $output == *bobby*active* ]]
 	[ "$(last_audit)" = "user.update||cli:$(me)" ]
-	[ "$(login_token bobby bobby-password-1)" != null ]
+	login_ok bobby bobby-password-1
 }
 
 @test "user set-role, through the API's rules" {
@@ -163,10 +163,10 @@ last_audit() { sqlite3 "$INST/gatehouse.db" "SELECT action || '|' || coalesce(ac
 	req GET /auth/me/ -H "Authorization: Bearer $token"
 	[ "$code" = 401 ]
 	[ "$(login_token carol carol-password-1)" = null ]
-	[ "$(login_token carol carol-new-password-2)" != null ]
+	login_ok carol carol-new-password-2
 	run ctl user reset-password carol
 	pw=$(sed -n 's/^password: //p' <<<"$output")
-	[ "$(login_token carol "$pw")" != null ]
+	login_ok carol "$pw"
 }
 
 @test "user revoke ends every session and retires every API key of the user" {
@@ -184,7 +184,7 @@ last_audit() { sqlite3 "$INST/gatehouse.db" "SELECT action || '|' || coalesce(ac
 	req GET /auth/me/ -H "X-Api-Key: $key"
 	[ "$code" = 401 ]
 	# The password still works: revoke ends what was issued, not the account.
-	[ "$(login_token alice alice-password-9)" != null ]
+	login_ok alice alice-password-9
 	# Not reachable over HTTP: the route exists for the command line only.
 	id=$(sqlite3 "$INST/gatehouse.db" "SELECT id FROM users WHERE username = 'alice'")
 	as_admin POST "/admin/users/$id/revoke"
