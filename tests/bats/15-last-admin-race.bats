@@ -5,7 +5,8 @@
 # leave an active admin, with exactly one of the two requests done; the loser is refused by the rule with the
 # contract's status and text, or as a caller who is no longer an admin (401 disabled or deleted, 403 demoted).
 # Since every write re-checks its caller under the write lock (tx_begin), the loser is always refused the second
-# way, and the rule itself is a second line that no request reaches (tests/mutants/README.md).
+# way over HTTP; the rule itself is reached from the command line, whose operator has no account
+# (44-ctl-users.bats).
 # (09-invariants.bats races deactivate for thirty rounds without the lock; here every endpoint, six rounds each.)
 
 load helpers
