@@ -85,6 +85,10 @@ query_admin_keys limit int 1 200 -
 query_admin_keys user_id uuid - - -
 "
 
+# Schemas only gatehousectl reaches (cli_routes in src/routes.c; the web gets 404): in the coverage check, not sent
+# over HTTP (45-import.bats drives gatehousectl import).
+CLI_ONLY=" schema_user_import "
+
 # The fields of src/schemas.c: "SCHEMA FIELD TYPE", the macros (AUDIT_FILTERS, API_KEY_FIELDS) expanded.
 code_fields() {
 	awk '
@@ -150,6 +154,7 @@ $stale"
 @test "secrets: no 422 echoes a secret field, alone or in the whole body, for every schema that has one" {
 	n=0
 	for schema in $(awk '$3 ~ /password|secret/ && $1 ~ /^schema_/ { print $1 }' <<<"$EXPECTED" | sort -u); do
+		[[ $CLI_ONLY != *" $schema "* ]] || continue
 		secrets=$(awk -v s="$schema" '$1 == s && $3 ~ /password|secret/ { print $2 }' <<<"$EXPECTED")
 		fields=$(awk -v s="$schema" '$1 == s { print $2 }' <<<"$EXPECTED")
 		arrays=$(for f in $fields; do printf '"%s":["MARK-%s-arr"],' "$f" "$f"; done)
@@ -204,7 +209,7 @@ want_type() {
 @test "wrong JSON types: every body field x number, boolean, array, object, null gives pydantic's type and message" {
 	n=0
 	while read -r schema field kind min max null; do
-		[[ $schema == schema_* && $kind != form* ]] || continue
+		[[ $schema == schema_* && $kind != form* && $CLI_ONLY != *" $schema "* ]] || continue
 		for v in 123 true '["x"]' '{"x":1}' null; do
 			# A number is a timestamp to pydantic's datetime (lax mode): left to 16-expiry's future check.
 			[[ $kind == datetime && $v == 123 ]] && continue
@@ -234,7 +239,7 @@ chars() { [ "$1" -gt 0 ] && printf 'x%.0s' $(seq "$1") || true; }
 @test "bounds: every length bound of a body field at min-1, min, max and max+1" {
 	n=0
 	while read -r schema field kind min max null; do
-		[[ $schema == schema_* && $kind =~ ^(string|secret|password|role)$ ]] || continue
+		[[ $schema == schema_* && $kind =~ ^(string|secret|password|role)$ && $CLI_ONLY != *" $schema "* ]] || continue
 		for len in $([ "$min" = - ] || echo $((min - 1)) "$min") $([ "$max" = - ] || echo "$max" $((max + 1))); do
 			[ "$len" -ge 0 ] || continue
 			send "$schema" "{\"$field\":\"$(chars "$len")\"}"

@@ -75,9 +75,10 @@ padded() {
 	done
 }
 
-# The protected routes that take a body, from src/routes.c: "METHOD PATH CAP".
+# The protected routes that take a body, from the web's route table of src/routes.c (cli_routes, which the web
+# cannot reach, left out): "METHOD PATH CAP".
 body_routes() {
-	grep -E '\{ *M_[A-Z]+, *"[^"]+", *h_[a-z_]+, *[A-Z_]+, *&schema_' "$GATEHOUSE_SRC/src/routes.c" |
+	sed '/cli_routes\[\]/,$d' "$GATEHOUSE_SRC/src/routes.c" | grep -E '\{ *M_[A-Z]+, *"[^"]+", *h_[a-z_]+, *[A-Z_]+, *&schema_' |
 		sed -E 's/.*\{ *M_([A-Z]+), *"([^"]+)", *h_[a-z_]+, *([A-Z_]+),.*/\1 \2 \3/' | grep -v ' CAP_NONE$'
 }
 
