@@ -93,7 +93,8 @@ int
 jw_is_secret_key(const char *k)
 {
 	static const char *const secret[] = {
-		"password", "current_password", "new_password", "refresh_token", "api_key", "key", NULL
+		"password", "current_password", "new_password", "refresh_token", "api_key", "key", "setup_token",
+		"password_hash", NULL
 	};
 	size_t i;
 

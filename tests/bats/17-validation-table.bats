@@ -46,6 +46,10 @@ schema_admin_api_key_create name string 1 255 err
 schema_admin_api_key_create expires_at datetime - - ok
 schema_admin_api_key_create scope literal:'full'~or~'read_only' - - err
 schema_admin_api_key_create user_id uuid - - err
+schema_setup setup_token secret 1 1024 err
+schema_setup username string 3 150 err
+schema_setup password password 8 256 err
+schema_setup email email - - ok
 schema_user_import username string 3 150 err
 schema_user_import password_hash secret 1 512 err
 schema_user_import email email - - ok
@@ -148,6 +152,15 @@ $stale"
 		FT_PASSWORD | FT_SECRET) [[ $kind == password || $kind == secret || $kind == form-secret ]] ;;
 		*) [[ $kind != password && $kind != secret && $kind != form-secret ]] ;;
 		esac || fail "$schema.$field is $type in src/schemas.c but $kind in the expected table"
+	done <<<"$(code_fields)"
+}
+
+@test "secrets: every secret field of the schema table is masked in whole-body echoes (jw_is_secret_key)" {
+	masked=$(sed -n '/^jw_is_secret_key/,/^}/p' "$GATEHOUSE_SRC/src/jsonw.c")
+	[ -n "$masked" ] || fail "cannot read jw_is_secret_key in src/jsonw.c"
+	while read -r schema field type; do
+		case $type in FT_PASSWORD | FT_SECRET) ;; *) continue ;; esac
+		[[ $masked == *"\"$field\""* ]] || fail "$schema.$field is a secret, but jw_is_secret_key (src/jsonw.c) does not mask \"$field\""
 	done <<<"$(code_fields)"
 }
 

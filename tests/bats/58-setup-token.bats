@@ -50,7 +50,7 @@ setup_body() {
 	run sqlite3 "$A/data/gatehouse.db" "SELECT count(*) FROM users"
 	[ "$output" = 1 ]
 	name=$(sqlite3 "$A/data/gatehouse.db" 'SELECT username FROM users')
-	[ "$(login_token "$name" longenough1)" != null ]
+	login_ok "$name" longenough1
 	req GET /auth/me/ -H "Authorization: Bearer $(login_token "$name" longenough1)"
 	expect 200
 	[ "$(jq -c .roles <<<"$body")" = '["admin"]' ]
