@@ -67,7 +67,7 @@ bats_check() {
 				}
 			}
 			if (rule == "null") {
-				bad = ($0 ~ /!=[ \t]*"?null"?[ \t]*\]/)
+				bad = ($0 ~ /!=[ \t]*"?null"?[ \t]*\]/ || $0 ~ /login_token[^)]*\)"? *= *"?null/)
 			}
 			if (bad) printf "%s:%d: %s\n", FILENAME, FNR, $0
 		}' "$bats_dir"/*.bats "$bats_dir"/*.bash)
@@ -81,6 +81,6 @@ bats_check() {
 }
 bats_check "no '! cmd' line (set -e ignores a negated command)" not
 bats_check "no 'a && b' list outside a condition (set -e ignores all but its last command)" and
-bats_check "no '!= null' check (it passes on a reply that is not JSON)" null
+bats_check "no '!= null' check (it passes on a reply that is not JSON), no login_token = null (use login_refused)" null
 echo "1..$n"
 [ $failed -eq 0 ]

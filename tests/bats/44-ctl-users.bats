@@ -162,7 +162,7 @@ last_audit() { sqlite3 "$INST/gatehouse.db" "SELECT action || '|' || coalesce(ac
 	[ "$(last_audit)" = "user.reset_password||cli:$(me)" ]
 	req GET /auth/me/ -H "Authorization: Bearer $token"
 	[ "$code" = 401 ]
-	[ "$(login_token carol carol-password-1)" = null ]
+	login_refused carol carol-password-1
 	login_ok carol carol-new-password-2
 	run ctl user reset-password carol
 	pw=$(sed -n 's/^password: //p' <<<"$output")
