@@ -253,7 +253,7 @@ ROWS
 	grep -q '^Set-Cookie: gatehouse_session=""' "$BATS_TEST_TMPDIR/headers"
 	verify "" -H "Cookie: gatehouse_session=$SID"
 	expect 401
-	[ "$(login_token cpw cpw-pass-2)" != null ]
+	login_ok cpw cpw-pass-2
 }
 
 @test "a 401 of verify carries the original URI, percent-encoded, for the sign-in page" {
