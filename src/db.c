@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -829,14 +830,37 @@ db_open(const char *path, int create)
 void
 db_close(void)
 {
-	size_t i;
+	char	 dir[sizeof(db_path)], *slash;
+	size_t	 i;
+	int	 fd = -1;
 
 	for (i = 0; i < STMT__MAX; i++) {
 		sqlite3_finalize(stmts[i]);
 		stmts[i] = NULL;
 	}
+	/*
+	 * SQLite checkpoints and removes the -wal only when the closing connection is the last one: it must take an
+	 * exclusive lock that every open connection's shared lock denies. Two workers closing at the same instant
+	 * (SIGTERM reaches them together) can each still see the other and both leave the -wal behind, so a copy of
+	 * "the one file" would be stale. Closes are serialised by flock(2) on the database's folder, so the last
+	 * one sees no other. The folder, not the file: any close(2) of ours on the file would drop SQLite's own
+	 * POSIX locks on it, and flock and POSIX locks do not interact on Linux.
+	 */
+	if (db != NULL && db_path[0] != '\0' && strcmp(db_path, ":memory:") != 0) {
+		snprintf(dir, sizeof(dir), "%s", db_path);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			slash[slash == dir] = '\0';	/* "/x.db" -> "/" */
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1 && flock(fd, LOCK_EX) == -1) {
+			close(fd);
+			fd = -1;	/* closes unserialised: at worst a -wal is left, as before */
+		}
+	}
 	sqlite3_close(db);
 	db = NULL;
+	if (fd != -1)
+		close(fd);	/* releases the lock */
 }
 
 /*
