@@ -22,7 +22,7 @@
 
 struct config cfg;
 
-enum ckind { C_PATH, C_INT, C_LEVEL, C_BOOL, C_CAPS, C_NETS };
+enum ckind { C_PATH, C_INT, C_LEVEL, C_BOOL, C_CAPS, C_NETS, C_HEADER };
 
 static const struct ckey {
 	const char	*name;
@@ -52,6 +52,7 @@ static const struct ckey {
 	{ "login_known_address_lifetime", C_INT, offsetof(struct config, known_lifetime), 0, 31536000, sizeof(long),
 	    1 },
 	{ "trusted_proxies", C_NETS, offsetof(struct config, trusted_proxies), 0, 0, 0, 1 },
+	{ "client_address_header", C_HEADER, offsetof(struct config, client_header), 0, 0, sizeof(int), 1 },
 	{ "rate_limit_admin_writes", C_INT, offsetof(struct config, rate_admin_writes), 0, 1000000, sizeof(int), 1 },
 	{ "rate_limit_refresh", C_INT, offsetof(struct config, rate_refresh), 0, 1000000, sizeof(int), 1 },
 	{ "rate_limit_register", C_INT, offsetof(struct config, rate_register), 0, 1000000, sizeof(int), 1 },
@@ -251,6 +252,17 @@ config_set(struct config *c, const struct ckey *k, const char *v, const char *pa
 			n = 0;
 		else {
 			log_err("%s:%d: %s must be on or off", path, line, k->name);
+			return -1;
+		}
+		*(int *)(void *)dst = (int)n;
+		return 0;
+	case C_HEADER:
+		if (strcasecmp(v, "x-forwarded-for") == 0)
+			n = CLIENT_HEADER_FORWARDED_FOR;
+		else if (strcasecmp(v, "x-real-ip") == 0)
+			n = CLIENT_HEADER_REAL_IP;
+		else {
+			log_err("%s:%d: %s must be x-forwarded-for or x-real-ip", path, line, k->name);
 			return -1;
 		}
 		*(int *)(void *)dst = (int)n;

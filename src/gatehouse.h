@@ -198,6 +198,8 @@ struct net {
 
 #define TRUSTED_PROXIES_MAX 32
 
+enum client_header { CLIENT_HEADER_FORWARDED_FOR, CLIENT_HEADER_REAL_IP };
+
 struct config {
 	char	 database[1024];
 	char	 log_file[1024];
@@ -221,6 +223,7 @@ struct config {
 	long	 known_lifetime;	/* seconds an address stays known for an account after a login (0: never) */
 	struct net trusted_proxies[TRUSTED_PROXIES_MAX];
 	int	 trusted_proxies_n;
+	int	 client_header;		/* enum client_header: the one header read from trusted_proxies */
 	int	 rate_admin_writes;	/* requests per minute and address group; 0: no limit */
 	int	 rate_refresh;
 	int	 rate_register;

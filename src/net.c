@@ -111,11 +111,57 @@ net_text(struct arena *ar, const struct net *n)
 }
 
 /*
+ * One X-Forwarded-For entry as proxies write it: an address, "[v6]" or "[v6]:port" (RFC 7239 §6, RFC 3986
+ * §3.2.2) or "v4:port" (as nginx's realip module accepts). A range ("/64") or anything else is malformed.
+ * Returns 0 with a host address in *n, or -1.
+ */
+static int
+net_hop(const char *s, size_t len, struct net *n)
+{
+	const char	*close, *colon;
+	size_t		 i;
+
+	if (len >= 2 && s[0] == '[') {
+		if ((close = memchr(s, ']', len)) == NULL)
+			return -1;
+		if ((size_t)(close + 1 - s) != len) {	/* "]:port" */
+			if (close[1] != ':' || close + 2 == s + len)
+				return -1;
+			for (i = (size_t)(close + 2 - s); i < len; i++)
+				if (s[i] < '0' || s[i] > '9')
+					return -1;
+		}
+		len = (size_t)(close - s - 1);	/* an IPv6 address only: a colon, no "/bits" */
+		if (memchr(s + 1, '/', len) != NULL || memchr(s + 1, ':', len) == NULL)
+			return -1;
+		return net_parse(s + 1, len, n);
+	}
+	colon = memchr(s, ':', len);
+	if (colon != NULL && memchr(colon + 1, ':', (size_t)(s + len - colon - 1)) == NULL) {	/* "v4:port" */
+		if (colon + 1 == s + len)
+			return -1;
+		for (i = (size_t)(colon + 1 - s); i < len; i++)
+			if (s[i] < '0' || s[i] > '9')
+				return -1;
+		len = (size_t)(colon - s);
+		if (net_parse(s, len, n) == -1 || n->family != 4)
+			return -1;
+		return memchr(s, '/', len) == NULL ? 0 : -1;
+	}
+	if (memchr(s, '/', len) != NULL || net_parse(s, len, n) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * The client's address. REMOTE_ADDR is the peer the web server saw; only when that peer is a trusted proxy
- * are X-Forwarded-For (else X-Real-IP) read, right to left: each hop that is itself trusted is skipped, and the
- * first one that is not is the client (nginx's realip with real_ip_recursive, RFC 7239 §7.4). A malformed entry
- * stops the walk: the last trusted hop is then the client, since nothing left of it can be believed. The
- * result is in canonical text form (arena), or REMOTE_ADDR as given when it is not an address (CGI tests).
+ * is the one header client_address_header names read (X-Forwarded-For, or X-Real-IP): never the other, since
+ * a proxy that sets one passes a client's own copy of the other through unchanged. It is read right to left:
+ * each hop that is itself trusted is skipped, and the first one that is not is the client (nginx's realip with
+ * real_ip_recursive, RFC 7239 §7.4). A malformed entry ends the walk at that entry: its writer was not a
+ * trusted proxy, so the client is the last hop known good, the trusted proxy that passed it on (REMOTE_ADDR
+ * when it is the rightmost entry), never an address taken from or beyond the malformed entry. The result is in
+ * canonical text form (arena), or REMOTE_ADDR as given when it is not an address (CGI tests).
  */
 const char *
 net_client(struct arena *ar, const char *remote, const char *forwarded, const char *real_ip)
@@ -127,7 +173,7 @@ net_client(struct arena *ar, const char *remote, const char *forwarded, const ch
 		return remote;
 	if (cfg.trusted_proxies_n == 0 || !trusted(&peer))
 		return net_text(ar, &peer);
-	list = forwarded != NULL && *forwarded != '\0' ? forwarded : real_ip;
+	list = cfg.client_header == CLIENT_HEADER_REAL_IP ? real_ip : forwarded;
 	if (list == NULL)
 		return net_text(ar, &peer);
 	for (end = list + strlen(list);; end = s - 1) {	/* end: just past the entry; s: its start */
@@ -137,7 +183,7 @@ net_client(struct arena *ar, const char *remote, const char *forwarded, const ch
 			;
 		while (s < e && (*s == ' ' || *s == '\t'))
 			s++;
-		if (net_parse(s, (size_t)(e - s), &hop) == -1 || hop.prefix != (hop.family == 4 ? 32 : 128))
+		if (net_hop(s, (size_t)(e - s), &hop) == -1)
 			break;
 		peer = hop;
 		while (s > list && s[-1] != ',')
