@@ -57,6 +57,7 @@ static const struct ckey {
 	{ "rate_limit_refresh", C_INT, offsetof(struct config, rate_refresh), 0, 1000000, sizeof(int), 1 },
 	{ "rate_limit_register", C_INT, offsetof(struct config, rate_register), 0, 1000000, sizeof(int), 1 },
 	{ "max_sessions_per_user", C_INT, offsetof(struct config, max_sessions), 1, 100000, sizeof(int), 1 },
+	{ "max_api_keys_per_user", C_INT, offsetof(struct config, max_api_keys), 1, 100000, sizeof(int), 1 },
 	{ "prune_interval", C_INT, offsetof(struct config, prune_interval), 0, 86400, sizeof(long), 1 },
 	{ "audit_key_file", C_PATH, offsetof(struct config, audit_key_file), 0, 0, 0, 1 },
 	{ "audit_anchor_interval", C_INT, offsetof(struct config, audit_anchor_interval), 0, 604800, sizeof(long),
@@ -98,6 +99,7 @@ config_defaults(struct config *c)
 	c->rate_refresh = 30;
 	c->rate_register = 5;
 	c->max_sessions = 10;
+	c->max_api_keys = 100;
 	c->prune_interval = 60;
 	c->audit_anchor_interval = 3600;
 	c->throttle_window = 300;

@@ -268,6 +268,7 @@ enum stmt {
 	STMT_KEY_INSERT,
 	STMT_KEY_LIST,
 	STMT_KEY_COUNT,
+	STMT_KEY_LIVE_COUNT,
 	STMT_KEY_GET,
 	STMT_KEY_REVOKE,
 	STMT_THROTTLE_GET,
@@ -409,6 +410,9 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    " k.last_used_at FROM api_keys k JOIN users u ON u.uid = k.uid WHERE (?1 IS NULL OR k.uid = ?1)"
 	    " ORDER BY k.created_at, k.kid LIMIT ?2 OFFSET ?3",
 	[STMT_KEY_COUNT] = "SELECT count(*) FROM api_keys k WHERE (?1 IS NULL OR k.uid = ?1)",
+	[STMT_KEY_LIVE_COUNT] =
+	    "SELECT count(*) FROM api_keys k JOIN users u ON u.uid = k.uid WHERE k.uid = ?1 AND k.is_active = 1"
+	    " AND k.key_epoch = u.key_epoch AND (k.expires_at IS NULL OR k.expires_at > ?2)",
 	[STMT_KEY_GET] =
 	    "SELECT k.kid, k.name, k.fingerprint, u.id FROM api_keys k JOIN users u ON u.uid = k.uid"
 	    " WHERE k.id = ?1 AND (?2 IS NULL OR k.uid = ?2)",
@@ -1885,6 +1889,24 @@ db_key_insert(const struct api_key *k, int64_t uid, const unsigned char digest[3
 		sqlite3_bind_null(st, 7);
 	sqlite3_bind_int64(st, 8, k->created_at);
 	return exec_stmt(st, "insert API key");
+}
+
+/* The owner's live keys at now (µs): active, of the owner's current key_epoch, not expired. */
+enum db_rc
+db_key_live_count(int64_t uid, int64_t now, long long *n)
+{
+	sqlite3_stmt	*st = stmt(STMT_KEY_LIVE_COUNT);
+	int		 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	stmt_done(st);
+	return rc == SQLITE_ROW ? DB_OK : db_rc_of(rc, "count live API keys");
 }
 
 static void

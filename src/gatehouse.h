@@ -228,6 +228,7 @@ struct config {
 	int	 rate_refresh;
 	int	 rate_register;
 	int	 max_sessions;		/* live logins per user; the oldest past it are ended */
+	int	 max_api_keys;		/* live API keys per user; creating one more is refused (409) */
 	long	 prune_interval;	/* seconds between opportunistic prunes in a worker; 0: never */
 	char	 audit_key_file[1024];	/* the chain's HMAC key; default: gatehouse-audit.key beside the config */
 	long	 audit_anchor_interval;	/* seconds between the chain head's log lines in a worker; 0: never */
@@ -405,6 +406,7 @@ struct api_key {
 enum db_rc db_key_by_digest(struct arena *, const unsigned char digest[32], struct api_key *, struct user *);
 enum db_rc db_key_touch(int64_t kid, int64_t now);
 enum db_rc db_key_insert(const struct api_key *, int64_t uid, const unsigned char digest[32]);
+enum db_rc db_key_live_count(int64_t uid, int64_t now, long long *n);
 enum db_rc db_key_list(struct arena *, int64_t uid, long long skip, long long limit,
 	    int (*)(void *, const struct api_key *), void *, long long *total);
 enum db_rc db_key_get(struct arena *, const char *id, int64_t uid, struct api_key *);

@@ -109,7 +109,16 @@ create(struct req *r, struct reply *rep, const struct user *owner, int admin)
 	unsigned char	 digest[32];
 	char		*details;
 	enum db_rc	 rc;
+	long long	 live;
 
+	/* Unbounded keys would be unbounded rows and a key list no owner can review: a cap on live keys, counted
+	   in the caller's write transaction so that parallel creates cannot pass it together (OWASP API4:2023). */
+	if ((rc = db_key_live_count(owner->uid, r->now, &live)) != DB_OK)
+		return db_err(rc);
+	if (live >= cfg.max_api_keys)
+		return reply_error(rep, ERR_CONFLICT, arena_printf(r->arena, "%s %lld live API keys, the most "
+		    "max_api_keys_per_user allows; revoke one first", admin ? "The user already has" : "You already have",
+		    live));
 	memset(&k, 0, sizeof(k));
 	uuid_v7(k.id);
 	k.name = r->v[KEY_NAME].s;

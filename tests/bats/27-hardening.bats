@@ -13,13 +13,14 @@ teardown_file() { stop_instance; }
 
 last_audit_ip() { db "SELECT coalesce(ip_address, '-') FROM audit ORDER BY id DESC LIMIT 1"; }
 
-# with_header VALUE: restarts gatehouse (nginx stays) with client_address_header = VALUE.
-with_header() {
+# with_setting KEY VALUE: restarts gatehouse (nginx and the database stay) with KEY = VALUE.
+with_setting() {
 	stop_gatehouse
-	sed -i '/^client_address_header/d' "$INST/gatehouse.conf"
-	echo "client_address_header = $1" >>"$INST/gatehouse.conf"
+	sed -i "/^$1 *=/d" "$INST/gatehouse.conf"
+	echo "$1 = $2" >>"$INST/gatehouse.conf"
 	start_gatehouse
 }
+with_header() { with_setting client_address_header "$1"; }
 
 @test "the client address comes from the configured header only; bracketed and port forms parse; malformed entries end the walk" {
 	# setting | request headers (;-separated) | the address audited (nginx's own peer is 127.0.0.1, trusted)
@@ -68,4 +69,73 @@ with_header() {
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ $output == *"bad.conf:2: client_address_header must be x-forwarded-for or x-real-ip"* ]]
+}
+
+# new_key TOKEN ADDR [ROUTE-ARGS]: POST /auth/api-keys/ as TOKEN from client ADDR; sets $code and $body.
+new_key() {
+	req POST /auth/api-keys/ -H "Authorization: Bearer $1" -H "X-Forwarded-For: $2" \
+		-H 'Content-Type: application/json' --data '{"name":"k"}'
+}
+
+@test "max_api_keys_per_user: past it both create routes answer 409 naming the setting; revoked keys free a place" {
+	with_setting max_api_keys_per_user 3
+	uid=$(create_user keycap 'keycap-pass-1' viewer)
+	tok=$(login_token keycap keycap-pass-1)
+	for i in 1 2 3; do
+		new_key "$tok" "198.51.100.$i"
+		[ "$code" = 201 ] || { echo "key $i: $code $body" >&2; return 1; }
+	done
+	kid=$(jq -r .id <<<"$body")
+	new_key "$tok" 198.51.100.4
+	problem 409 "You already have 3 live API keys, the most max_api_keys_per_user allows; revoke one first"
+	as_admin POST /admin/api-keys/ -H 'Content-Type: application/json' \
+		--data "{\"name\":\"k\",\"user_id\":\"$uid\"}"
+	problem 409 "The user already has 3 live API keys, the most max_api_keys_per_user allows; revoke one first"
+	[ "$(db "SELECT count(*) FROM api_keys k JOIN users u ON u.uid = k.uid WHERE u.username = 'keycap'")" = 3 ]
+	req DELETE "/auth/api-keys/$kid" -H "Authorization: Bearer $tok"
+	[ "$code" = 204 ] || [ "$code" = 200 ]
+	new_key "$tok" 198.51.100.5
+	[ "$code" = 201 ]
+}
+
+@test "max_api_keys_per_user holds under parallel creates" {
+	with_setting max_api_keys_per_user 3
+	create_user keyrace 'keyrace-pass-1' viewer >/dev/null
+	tok=$(login_token keyrace keyrace-pass-1)
+	pids=()
+	for i in $(seq 12); do
+		curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE/auth/api-keys/" -H "Authorization: Bearer $tok" \
+			-H "X-Forwarded-For: 203.0.113.$i" -H 'Content-Type: application/json' --data '{"name":"k"}' \
+			>"$BATS_TEST_TMPDIR/code.$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"	# not gatehouse, which with_setting started from this shell
+	codes=$(cat "$BATS_TEST_TMPDIR"/code.* | sort | uniq -c | tr -s ' ')
+	echo "$codes"
+	[ "$(cat "$BATS_TEST_TMPDIR"/code.* | grep -c '^201$')" = 3 ]
+	[ "$(cat "$BATS_TEST_TMPDIR"/code.* | grep -c -v -E '^(201|409)$')" = 0 ]
+	[ "$(db "SELECT count(*) FROM api_keys k JOIN users u ON u.uid = k.uid WHERE u.username = 'keyrace'")" = 3 ]
+}
+
+@test "creating API keys is rate limited per client on both routes, like other admin writes" {
+	with_setting max_api_keys_per_user 100
+	with_setting rate_limit_admin_writes 2
+	uid=$(db "SELECT id FROM users WHERE username = 'keycap'")
+	tok=$(login_token keycap keycap-pass-1)
+	for i in 1 2; do
+		new_key "$tok" 192.0.2.77
+		[ "$code" = 201 ] || { echo "key $i: $code $body" >&2; return 1; }
+	done
+	new_key "$tok" 192.0.2.77
+	[ "$code" = 429 ]
+	[ "$(jq -r .title <<<"$body")" = "Too Many Requests" ]
+	[ -n "$(header Retry-After)" ]
+	for i in 1 2 3; do
+		as_admin POST /admin/api-keys/ -H "X-Forwarded-For: 192.0.2.78" -H 'Content-Type: application/json' \
+			--data "{\"name\":\"k\",\"user_id\":\"$uid\"}"
+	done
+	[ "$code" = 429 ]
+	new_key "$tok" 192.0.2.79	# another client has its own count
+	[ "$code" = 201 ]
+	with_setting rate_limit_admin_writes 0
 }
