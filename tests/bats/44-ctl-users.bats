@@ -155,6 +155,36 @@ last_audit() { sqlite3 "$INST/gatehouse.db" "SELECT action || '|' || coalesce(ac
 	[ "$(jq -r .roles[0] <<<"$body")" = admin ]
 }
 
+@test "admins who are disabled or pending do not count: the last active admin still stays" {
+	# One admin of each status that cannot act; with either counted, the guard would let the active one go.
+	run ctl user add admin-off -r admin -s <<<"admin-off-password-1"
+	[ "$status" -eq 0 ]
+	run ctl user disable admin-off
+	[ "$status" -eq 0 ]
+	hash=$(sqlite3 "$INST/gatehouse.db" "SELECT password_hash FROM users WHERE username = 'admin-off'")
+	run ctl import --format json - <<<"[{\"username\":\"admin-wait\",\"password_hash\":\"$hash\",\"role\":\"admin\",\"status\":\"pending\"}]"
+	[ "$status" -eq 0 ]
+	run sqlite3 "$INST/gatehouse.db" "SELECT u.username || ':' || u.status FROM users u JOIN user_roles r ON r.uid = u.uid
+		WHERE r.role_id = 1 ORDER BY u.username"
+	[ "$output" = $'admin:active\nadmin-off:disabled\nadmin-wait:pending' ]
+	run ctl user disable admin
+	[ "$status" -eq 1 ]
+	[[ $output == *"Cannot deactivate the last admin user"* ]]
+	run ctl user set-role admin viewer
+	[ "$status" -eq 1 ]
+	[[ $output == *"last admin"* ]]
+	run ctl user delete admin
+	[ "$status" -eq 1 ]
+	[[ $output == *"last admin"* ]]
+	req GET /auth/me/ -H "Authorization: Bearer $ADMIN_TOKEN"
+	[ "$(jq -r .status <<<"$body")" = active ]
+	[ "$(jq -r .roles[0] <<<"$body")" = admin ]
+	run ctl user delete admin-off
+	[ "$status" -eq 0 ]
+	run ctl user delete admin-wait
+	[ "$status" -eq 0 ]
+}
+
 @test "user reset-password: stdin, file or generated; sessions revoked; audited" {
 	token=$(login_token carol carol-password-1)
 	run ctl user reset-password carol -s <<<"carol-new-password-2"
