@@ -628,6 +628,11 @@ struct verr *verr_add(struct verrs *, const char *type, const char *msg);
 void	 verrs_render(struct buf *, const struct verrs *);
 
 /* ------------------------------------------------------------------------------------------------------------ */
+/* jsonstrict.c: Python json.loads's grammar (minus NaN/Infinity and unpaired surrogates), checked before json-c. */
+
+int	 jsonstrict_check(const char *, size_t, size_t max_depth, size_t *off, const char **why);
+
+/* ------------------------------------------------------------------------------------------------------------ */
 /* request.c and routes.c: one request, the route table and the dispatcher. */
 
 enum method { M_GET, M_POST, M_PATCH, M_DELETE, M_PUT, M_HEAD, M_OPTIONS, M_OTHER, M__MAX };

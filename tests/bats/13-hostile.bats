@@ -113,7 +113,7 @@ cgi() {
 	cgi "$(body_file long)" REQUEST_METHOD=POST REQUEST_URI=/api/admin/users/ CONTENT_LENGTH=5 \
 		CONTENT_TYPE=application/json HTTP_AUTHORIZATION="Bearer $ADMIN_TOKEN"
 	shape 422
-	detail_is '.[0].type == "json_invalid" and .[0].loc == ["body", 5]'
+	detail_is '.[0].type == "json_invalid" and .[0].loc == ["body", 1] and .[0].ctx.error == "Unterminated string starting at"'
 }
 
 @test "no body at all: 422 missing, for JSON and for the login form" {
@@ -128,11 +128,11 @@ cgi() {
 	shape 422
 }
 
-@test "truncated JSON: 422 json_invalid at the end of the body" {
+@test "truncated JSON: 422 json_invalid where Python's json.loads puts it" {
 	printf '{"username":"abc","pass' >"$(body_file t)"
 	post_json /admin/users/ "$(body_file t)"
 	shape 422
-	detail_is '.[0].type == "json_invalid" and .[0].loc == ["body", 23]'
+	detail_is '.[0].type == "json_invalid" and .[0].loc == ["body", 18] and .[0].ctx.error == "Unterminated string starting at"'
 	for t in '{' '[' '"abc' '{"a":' '{"a":1,' 'tru' '-' '{"a":"\u12'; do
 		printf '%s' "$t" >"$(body_file t)"
 		post_json /admin/users/ "$(body_file t)"

@@ -220,6 +220,7 @@ fuzz_check_json(const char *what, const char *p, size_t n)
 	enum json_tokener_error	 e;
 	size_t			 bad = 0, end;
 	char			*copy;
+	const char		*why;
 
 	if (utf8_check(p, n, &bad) == -1) {
 		fprintf(stderr, "oracle: %s is not valid UTF-8 at byte %zu: %.*s\n", what, bad,
@@ -232,7 +233,13 @@ fuzz_check_json(const char *what, const char *p, size_t n)
 	}
 	/* NUL-terminated and handed over with the NUL, so that a bare number can finish. */
 	copy = fuzz_strndup((const uint8_t *)p, n);
-	if ((tok = json_tokener_new_ex(256)) == NULL)
+	/* Python's grammar too: no NaN, no raw control character; an echo nests two deeper than its input. */
+	if (jsonstrict_check(p, n, 1024, &bad, &why) == -1) {
+		fprintf(stderr, "oracle: %s is not JSON to Python (%s at %zu): %.*s\n", what, why, bad,
+		    (int)(n > 2000 ? 2000 : n), p);
+		fuzz_abort();
+	}
+	if ((tok = json_tokener_new_ex(1024)) == NULL)
 		fuzz_abort();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, copy, (int)n + 1);

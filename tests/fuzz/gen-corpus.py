@@ -180,6 +180,16 @@ def json_seeds():
         "email-pretty": '{"email":"Name <a@b.com>"}',
         "email-idna": '{"email":"a@xn--nxasmq6b.com"}',
         "email-long": '{"email":"%s@example.com"}' % ("a" * 2100),
+        # Issue 14 section 2: what json-c took and Python's json.loads refuses.
+        "py-raw-tab": '{"username":"long\tenough1","password":"longenough"}',
+        "py-number-dot": '{"is_active":1.}',
+        "py-number-dot-exp": '{"is_active":1.e5}',
+        "py-number-leading-zero": '{"is_active":-01}',
+        "py-infinity": '[-Infinity]',
+        "py-bad-escape": '{"username":"\\x41"}',
+        "py-short-u": '{"username":"\\u12"}',
+        "py-formfeed": '\f{}',
+        "py-nested-500": deep(500),
     }
     for name, b in bodies.items():
         write("fuzz_json_body", name, b)
