@@ -70,25 +70,62 @@ env_copy(struct arena *a, const char *name)
 	return v != NULL ? arena_strdup(a, v) : NULL;
 }
 
+/* Reads and drops what the server still sends of an oversized body (at most DRAIN_MAX bytes), so that it reads
+   our 413 rather than a reset. */
+static void
+drain(long long n)
+{
+	char	 sink[16384];
+	size_t	 got;
+
+	for (; n > 0; n -= (long long)got)
+		if ((got = fread(sink, 1, n < (long long)sizeof(sink) ? (size_t)n : sizeof(sink), stdin)) == 0)
+			break;
+}
+
+/*
+ * A FastCGI body of unknown length (a server that streams it, e.g. nginx with fastcgi_request_buffering off and
+ * a chunked request, sends no CONTENT_LENGTH): FastCGI 1.0 section 5.3 ends FCGI_STDIN with an empty record,
+ * which libfcgi reads as end of file. Read to it, up to the body limit; past the limit BODY_TOO_LARGE.
+ */
+static int
+read_body_to_end(struct buf *b)
+{
+	size_t	 got, room;
+
+	for (;;) {
+		if (b->len > (size_t)cfg.body_limit) {
+			drain(DRAIN_MAX);
+			return BODY_TOO_LARGE;
+		}
+		room = (size_t)cfg.body_limit + 1 - b->len;	/* one byte more than allowed tells "too large" */
+		if (room > 16384)
+			room = 16384;
+		if (buf_reserve(b, room) == -1)
+			return BODY_TOO_LARGE;
+		if ((got = fread(b->p + b->len, 1, room, stdin)) == 0)
+			break;
+		b->len += got;
+	}
+	b->p[b->len] = '\0';
+	return BODY_OK;
+}
+
 /* Reads the request body into b; BODY_TOO_LARGE and BODY_SHORT as app_handle expects. */
 static int
 read_body(const char *clen, struct buf *b)
 {
-	long long	 n = 0, left;
-	char		 sink[16384];
-	size_t		 got;
+	long long	 n = 0;
 
 	buf_reset(b);
+	/* No CONTENT_LENGTH: as plain CGI there is no body (RFC 3875 section 4.1.2: a server that has one must
+	   set it, and nothing promises an end of file on stdin); under FastCGI the stream says where it ends. */
 	if (clen == NULL || *clen == '\0')
-		return BODY_OK;
+		return FCGX_IsCGI() ? BODY_OK : read_body_to_end(b);
 	if (clen[strspn(clen, "0123456789")] != '\0' || parse_long(clen, 0, INT64_MAX, &n) == -1)
 		return BODY_BAD_LENGTH;	/* digits only: no sign, no spaces */
 	if (n > cfg.body_limit) {
-		/* Drop what the server already sends, so it reads our 413 rather than a reset. */
-		for (left = n < DRAIN_MAX ? n : DRAIN_MAX; left > 0; left -= (long long)got)
-			if ((got = fread(sink, 1, left < (long long)sizeof(sink) ? (size_t)left : sizeof(sink),
-			    stdin)) == 0)
-				break;
+		drain(n < DRAIN_MAX ? n : DRAIN_MAX);
 		return BODY_TOO_LARGE;
 	}
 	if (buf_reserve(b, (size_t)n) == -1)
