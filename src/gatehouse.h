@@ -661,6 +661,7 @@ struct req {
 	enum method	 method;
 	const char	*method_name;
 	const char	*path;		/* the route path, decoded */
+	int		 bad_path;	/* the path as sent is malformed: 400 before routing */
 	const char	*query;
 	const char	*content_type;
 	const char	*authorization;

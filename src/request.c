@@ -6,6 +6,7 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,9 +14,85 @@
 
 #include "gatehouse.h"
 
+/* A decoded path: no C0 control or DEL, and UTF-8. 0 or -1. */
+static int
+decoded_path_ok(const char *p, size_t n)
+{
+	size_t i, bad;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return -1;
+	return utf8_check(p, n, &bad);
+}
+
 /*
- * The route path: PATH_INFO when the server sets it (already decoded), else the request path minus
- * SCRIPT_NAME, percent-decoded (SPEC §1).
+ * The request path as the client sent it (REQUEST_URI before '?'), judged alike in every deployment (issue 14
+ * section 4): nginx refuses a malformed percent-escape and a decoded NUL with 400, lighttpd (url-ctrls-reject)
+ * any decoded control character and some invalid UTF-8. Whatever reaches us is held to the union of both: a
+ * malformed escape, a decoded C0 control or DEL, or bytes that are not UTF-8 make the path invalid. 0 or -1.
+ */
+static int
+raw_path_ok(struct arena *a, const char *s, size_t n)
+{
+	char	*p;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '%' && (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
+		    !isxdigit((unsigned char)s[i + 2])))
+			return -1;
+	if ((p = arena_strndup(a, s, n)) == NULL)
+		return -1;
+	return decoded_path_ok(p, pct_decode(p, n, 0));
+}
+
+/*
+ * Removes dot segments (RFC 3986 section 5.2.4) and merges repeated slashes of a decoded path, in place, as nginx
+ * (merge_slashes) and lighttpd (url-path-dotseg-remove) do before a path reaches us. -1 when ".." climbs above
+ * the root, which nginx answers 400. A path that does not start with '/' is left alone.
+ */
+static int
+path_normalize(char *p)
+{
+	char	*in = p, *out = p;	/* out never passes in */
+	size_t	 len;
+
+	if (*p != '/')
+		return 0;
+	while (*in == '/') {
+		while (in[1] == '/')
+			in++;
+		len = strcspn(in + 1, "/");
+		if (len == 1 && in[1] == '.') {
+			in += 2;
+			if (*in == '\0')
+				*out++ = '/';	/* "/a/." is "/a/" */
+			continue;
+		}
+		if (len == 2 && in[1] == '.' && in[2] == '.') {
+			if (out == p)
+				return -1;
+			while (out > p && *--out != '/')
+				;	/* out is back on the '/' that began the last segment */
+			in += 3;
+			if (*in == '\0')
+				*out++ = '/';
+			continue;
+		}
+		memmove(out, in, len + 1);
+		out += len + 1;
+		in += len + 1;
+	}
+	*out = '\0';
+	return 0;
+}
+
+/*
+ * The route path: PATH_INFO when the server sets it (already decoded and normalised by the server), else the
+ * request path minus SCRIPT_NAME, percent-decoded and normalised as a server would (SPEC §1). Either way the
+ * path as sent (REQUEST_URI) must pass raw_path_ok, and PATH_INFO must hold no control character: otherwise
+ * r->bad_path, a 400 in every deployment (tests/bats/37-one-route.bats).
  */
 void
 request_route_path(struct req *r, const struct cgi_env *env)
@@ -24,22 +101,27 @@ request_route_path(struct req *r, const struct cgi_env *env)
 	char		*p;
 	size_t		 n, sn;
 
-	if (env->path_info != NULL && env->path_info[0] != '\0') {
-		r->path = env->path_info;
-		return;
-	}
 	uri = env->request_uri != NULL ? env->request_uri : "";
 	q = strchr(uri, '?');
 	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
-	if ((p = arena_strndup(r->arena, uri, n)) == NULL) {
-		r->path = "/";
+	r->path = "/";
+	if (raw_path_ok(r->arena, uri, n) == -1) {
+		r->bad_path = 1;
 		return;
 	}
+	if (env->path_info != NULL && env->path_info[0] != '\0') {
+		if (decoded_path_ok(env->path_info, strlen(env->path_info)) == -1)
+			r->bad_path = 1;
+		else
+			r->path = env->path_info;
+		return;
+	}
+	if ((p = arena_strndup(r->arena, uri, n)) == NULL)
+		return;
 	n = pct_decode(p, n, 0);
 	p[n] = '\0';
-	/* A decoded NUL or control character names no route. */
-	if (strlen(p) != n || utf8_has_control(p, n)) {
-		r->path = "/\x7f";
+	if (path_normalize(p) == -1) {
+		r->bad_path = 1;
 		return;
 	}
 	sn = env->script_name != NULL ? strlen(env->script_name) : 0;
@@ -47,7 +129,6 @@ request_route_path(struct req *r, const struct cgi_env *env)
 		p += sn;
 	r->path = *p != '\0' ? p : "/";
 }
-
 /* Overwrites the values of secret fields inside the parsed body before it is freed. */
 static void
 json_wipe_secrets(struct json_object *o)

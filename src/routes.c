@@ -213,6 +213,10 @@ dispatch_route(struct req *r, struct reply *rep)
 	unsigned		 allow = 0;
 	enum err		 e;
 
+	if (r->bad_path) {
+		reply_finish(r, rep, reply_error(rep, ERR_BAD_REQUEST, "Invalid request path"));
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		if (!route_match(routes[i].pattern, r->path, NULL, NULL))
 			continue;

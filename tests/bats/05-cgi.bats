@@ -77,11 +77,12 @@ CONF
 	[ "$(sed '$d' <<<"$out" | jq -c .roles)" = '["editor"]' ]
 }
 
-@test "as CGI: a decoded NUL or control character in the path names no route" {
+@test "as CGI: a decoded NUL or control character in the path is 400, as nginx and lighttpd answer it" {
 	cgi GET '/api/auth/me%00junk' '' '' "Bearer $ADMIN_TOKEN"
-	[ "$code" = 404 ]
+	[ "$code" = 400 ]
 	cgi GET '/api/auth/me%0a' '' '' "Bearer $ADMIN_TOKEN"
-	[ "$code" = 404 ]
+	[ "$code" = 400 ]
+	[ "$(jq -r .detail <<<"$body")" = "Invalid request path" ]
 }
 
 @test "as CGI: an invalid or lying Content-Length is a 400 in the contract's shape" {

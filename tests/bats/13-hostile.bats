@@ -295,7 +295,7 @@ cgi() {
 	shape 405
 	not_injected
 	cgi "$(body_file e)" REQUEST_METHOD=GET REQUEST_URI="$(printf '/api/auth/me\r\nX-Injected: 1')"
-	shape 404
+	shape 400	# a control character in the path (37-one-route.bats)
 	not_injected
 	cgi "$(body_file e)" REQUEST_METHOD=GET REQUEST_URI=/api/admin/users/ QUERY_STRING="$(printf 'search=a\r\nX-Injected: 1&limit=0')" \
 		HTTP_AUTHORIZATION="Bearer $ADMIN_TOKEN"
@@ -319,8 +319,9 @@ cgi() {
 		HTTP_AUTHORIZATION="Bearer $ADMIN_TOKEN"
 	shape 422
 	detail_is '.[0].type == "string_too_long" and (.[0].input | length) == 33000'
+	# (repeat takes one character: 33,000 stray %, a malformed escape, 400 as nginx answers it)
 	cgi "$(body_file l)" REQUEST_METHOD=GET REQUEST_URI="/api/$(repeat '%2F' 33000)"
-	shape 404
+	shape 400
 }
 
 @test "percent-encoding tricks in path ids: %2F, double encoding, dot segments, stray %" {
@@ -339,27 +340,30 @@ cgi() {
 	shape 401
 	req GET '/admin/users/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd'
 	[ "$code" = 404 ] || [ "$code" = 400 ]
-	# As plain CGI, where gatehouse decodes REQUEST_URI itself: a decoded NUL or control character names no route.
+	# As plain CGI, where gatehouse decodes REQUEST_URI itself: a decoded NUL or control character, a malformed
+	# escape or bytes that are not UTF-8 are 400 (37-one-route.bats); %2F and dot segments are resolved as nginx
+	# resolves them, so they reach only routes the token may reach anyway (200), else no route or no id.
 	printf '' >"$(body_file p)"
 	for uri in '/api/admin/users/%00' '/api/admin/users/%2F' '/api/admin/users/%252F' '/api/admin/users/%%30' \
 		'/api/admin/users/%' '/api/admin/users/%0a' '/api/%61dmin/users/%7b%7d' '/api/admin/users/%2e%2e/%2e%2e/auth/me'; do
 		cgi "$(body_file p)" REQUEST_METHOD=GET REQUEST_URI="$uri" HTTP_AUTHORIZATION="Bearer $ADMIN_TOKEN"
-		[ "$code" = 404 ] || [ "$code" = 422 ]
-		shape "$code"
+		[ "$code" = 404 ] || [ "$code" = 422 ] || [ "$code" = 400 ] || [ "$code" = 200 ]
+		[ "$code" = 200 ] || shape "$code"
 	done
 }
 
-@test "path ids that are not UTF-8: the 422 echoes them as U+FFFD, as Starlette's decoding does, never raw" {
+@test "paths that are not UTF-8: 400 Invalid request path, through nginx and as CGI, never echoed raw" {
+	# lighttpd refuses some of these itself (400); every deployment answers alike (issue 14 section 4), so
+	# gatehouse refuses them all, where Starlette would have decoded them with U+FFFD.
 	as_admin GET '/admin/users/%FF'
-	shape 422
-	detail_is '.[0].type == "uuid_parsing" and .[0].loc == ["path", "user_id"] and .[0].input == "\ufffd"'
+	shape 400
+	detail_is '. == "Invalid request path"'
 	as_admin GET '/admin/users/%C3%28%E2%82'
-	shape 422
+	shape 400
 	printf '' >"$(body_file p)"
 	for uri in '/api/admin/users/%FF' '/api/admin/users/%C0%AF' '/api/admin/users/%ED%A0%80'; do
 		cgi "$(body_file p)" REQUEST_METHOD=GET REQUEST_URI="$uri" HTTP_AUTHORIZATION="Bearer $ADMIN_TOKEN"
-		shape 422
-		detail_is '.[0].type == "uuid_parsing"'
+		shape 400
 	done
 }
 
