@@ -27,7 +27,7 @@ h_stats(struct req *r, struct reply *rep)
 	if ((rc = db_users_by_status(counts)) != DB_OK)
 		return db_err(rc);
 	reply_json_begin(rep, 200);
-	buf_puts(&rep->body, "{\"total_datasets\":0,\"recent_additions\":0,\"total_storage_bytes\":null,"
+	buf_puts(&rep->body, "{\"total_datasets\":0,\"recent_additions\":0,\"total_storage_bytes\":0,"
 	    "\"datasets_by_geometry_type\":{},\"datasets_by_visibility\":{},\"users_by_status\":{");
 	for (s = 0; s < STATUS__MAX; s++) {
 		if (counts[s] == 0)

@@ -14,7 +14,7 @@
 #include "gatehouse.h"
 
 /* The fields of schema_login, by position. */
-enum { LOGIN_USERNAME, LOGIN_PASSWORD };
+enum { LOGIN_GRANT_TYPE, LOGIN_USERNAME, LOGIN_PASSWORD };
 
 /* An API key: "gak_" and 43 base64url characters; the key, its owner and the epoch must all be live. */
 static int

@@ -14,7 +14,8 @@
 #include "gatehouse.h"
 
 /* The fields of the schemas, by position (schemas.c). */
-enum { KEY_NAME, KEY_EXPIRES_AT, KEY_SCOPE, KEY_USER_ID };
+enum { KEY_NAME, KEY_EXPIRES_AT, KEY_SCOPE };	/* ApiKeyCreateRequest */
+enum { ADMIN_KEY_USER_ID };	/* AdminApiKeyCreateRequest: user_id, then the fields above */
 enum { PAGE_SKIP, PAGE_LIMIT, PAGE_USER_ID };
 
 static void
@@ -110,6 +111,7 @@ create(struct req *r, struct reply *rep, const struct user *owner, int admin)
 	char		*details;
 	enum db_rc	 rc;
 	long long	 live;
+	const struct value *v = admin ? r->v + ADMIN_KEY_USER_ID + 1 : r->v;	/* the ApiKeyCreateRequest fields */
 
 	/* Unbounded keys would be unbounded rows and a key list no owner can review: a cap on live keys, counted
 	   in the caller's write transaction so that parallel creates cannot pass it together (OWASP API4:2023). */
@@ -121,9 +123,9 @@ create(struct req *r, struct reply *rep, const struct user *owner, int admin)
 		    live));
 	memset(&k, 0, sizeof(k));
 	uuid_v7(k.id);
-	k.name = r->v[KEY_NAME].s;
-	k.expires_at = r->v[KEY_EXPIRES_AT].present ? r->v[KEY_EXPIRES_AT].i : -1;
-	k.read_only = r->v[KEY_SCOPE].i == 1;
+	k.name = v[KEY_NAME].s;
+	k.expires_at = v[KEY_EXPIRES_AT].present ? v[KEY_EXPIRES_AT].i : -1;
+	k.read_only = v[KEY_SCOPE].i == 1;
 	k.created_at = r->now;
 	token_new(TOKEN_KEY_PREFIX, raw, digest);
 	/* First 8 characters, an ellipsis (U+2026), the last 4: enough to recognise, useless to use. */
@@ -203,7 +205,7 @@ h_admin_keys_create(struct req *r, struct reply *rep)
 		return e;
 	if ((e = tx_begin(r, rep)) != ERR_OK)
 		return e;
-	if ((rc = db_user_get(r->arena, r->v[KEY_USER_ID].s, &u)) != DB_OK)
+	if ((rc = db_user_get(r->arena, r->v[ADMIN_KEY_USER_ID].s, &u)) != DB_OK)
 		e = rc == DB_NONE ? reply_error(rep, ERR_NOT_FOUND, "User not found") : db_err(rc);
 	else if (u.status != STATUS_ACTIVE)
 		e = reply_error(rep, ERR_CONFLICT, "API keys can only be created for active users");

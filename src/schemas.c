@@ -53,12 +53,13 @@ const struct schema schema_setup = {
 	}
 };
 
-/* POST /auth/login: the OAuth2 password form (JSON accepted too). */
+/* POST /auth/login: the OAuth2 password form (JSON accepted too). Field order as FastAPI's
+   OAuth2PasswordRequestForm.__init__ declares it (grant_type first): the order of the 422 entries. */
 const struct schema schema_login = {
 	.name = "OAuth2PasswordRequestForm", .form = 1, .nfields = 3, .fields = {
+		{ .name = "grant_type", .type = FT_STRING, .nullable = 1, .exact = "password" },
 		{ .name = "username", .type = FT_STRING, .required = 1 },
 		{ .name = "password", .type = FT_SECRET, .required = 1 },
-		{ .name = "grant_type", .type = FT_STRING, .nullable = 1, .exact = "password" },
 	}
 };
 
@@ -187,11 +188,12 @@ const struct schema schema_api_key_create = {
 	.name = "ApiKeyCreateRequest", .nfields = 3, .fields = { API_KEY_FIELDS }
 };
 
-/* POST /admin/api-keys/: the same, for a user named by id. */
+/* POST /admin/api-keys/: the same, for a user named by id; user_id comes first in the reference's model (GeoLens
+   backend/app/modules/admin/schemas.py), so its 422 entry does too. */
 const struct schema schema_admin_api_key_create = {
 	.name = "AdminApiKeyCreateRequest", .nfields = 4, .fields = {
-		API_KEY_FIELDS,
 		{ .name = "user_id", .type = FT_UUID, .required = 1 },
+		API_KEY_FIELDS,
 	}
 };
 

@@ -323,7 +323,7 @@ NOBODY=0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e
 	[ "$(jq -r .total_users <<<"$body")" = "$total" ]
 	[ "$(jq -r '.users_by_status|add' <<<"$body")" = "$total" ]
 	[ "$(jq -r '.users_by_status.active' <<<"$body")" = "$(db "SELECT count(*) FROM users WHERE status = 'active'")" ]
-	[ "$(jq -c '[.total_datasets,.total_storage_bytes,.datasets_by_visibility]' <<<"$body")" = '[0,null,{}]' ]
+	[ "$(jq -c '[.total_datasets,.total_storage_bytes,.datasets_by_visibility]' <<<"$body")" = '[0,0,{}]' ]
 }
 
 @test "an editor gets 403 on every admin route" {
