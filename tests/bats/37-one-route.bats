@@ -129,7 +129,7 @@ EOF
 
 @test "nginx's split regex anchors at the very end: a final newline reaches no route" {
 	grep -q 'fastcgi_split_path_info (?s)^(/api)(/.\*)\\z;' "$INST/nginx.conf"
-	grep -q 'fastcgi_split_path_info (?s)^(/api)(/.\*)\\z;' "$GATEHOUSE_SRC/conf/nginx.conf.example"
+	grep -q 'fastcgi_split_path_info (?s)^(/api)(/.\*)\\z;' "$GATEHOUSE_SRC/conf/nginx.conf.example.in"
 	req GET '/auth/me%0A' -H "Authorization: Bearer $ADMIN_TOKEN"
 	problem 400 "Invalid request path"
 }
