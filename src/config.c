@@ -22,7 +22,7 @@
 
 struct config cfg;
 
-enum ckind { C_PATH, C_INT, C_LEVEL, C_BOOL, C_CAPS, C_NETS, C_HEADER };
+enum ckind { C_PATH, C_INT, C_LEVEL, C_BOOL, C_CAPS, C_NETS, C_HEADER, C_STATUS_NAMES };
 
 static const struct ckey {
 	const char	*name;
@@ -67,6 +67,7 @@ static const struct ckey {
 	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1 },
 	{ "session_idle_timeout", C_INT, offsetof(struct config, session_idle), 1, 31536000, sizeof(long), 1 },
 	{ "session_lifetime", C_INT, offsetof(struct config, session_lifetime), 1, 31536000, sizeof(long), 1 },
+	{ "status_names", C_STATUS_NAMES, offsetof(struct config, status_names), 0, 0, sizeof(int), 1 },
 	{ "login_block_time", C_INT, offsetof(struct config, throttle_block), 1, 3600, sizeof(long), 1 },
 	{ "permissions_admin", C_CAPS, offsetof(struct config, role_caps) + ROLE_ADMIN * sizeof(unsigned), 0, 0, 0, 1 },
 	{ "permissions_editor", C_CAPS, offsetof(struct config, role_caps) + ROLE_EDITOR * sizeof(unsigned), 0, 0, 0, 1 },
@@ -105,6 +106,7 @@ config_defaults(struct config *c)
 	c->throttle_window = 300;
 	c->throttle_block = 60;
 	c->refresh_grace = 30;
+	c->status_names = STATUS_NAMES_PUBLISHED;
 	/* The default role matrix (reference §2.7, the eight DOCS-ERA capabilities). */
 	c->role_caps[ROLE_ADMIN] = CAP_BIT(CAP_UPLOAD) | CAP_BIT(CAP_CREATE_LAYERS) | CAP_BIT(CAP_EXPORT) |
 	    CAP_BIT(CAP_EDIT_METADATA) | CAP_BIT(CAP_MANAGE_COLLECTIONS) | CAP_BIT(CAP_USE_AI_CHAT) |
@@ -265,6 +267,17 @@ config_set(struct config *c, const struct ckey *k, const char *v, const char *pa
 			n = CLIENT_HEADER_REAL_IP;
 		else {
 			log_err("%s:%d: %s must be x-forwarded-for or x-real-ip", path, line, k->name);
+			return -1;
+		}
+		*(int *)(void *)dst = (int)n;
+		return 0;
+	case C_STATUS_NAMES:
+		if (strcmp(v, "published") == 0)
+			n = STATUS_NAMES_PUBLISHED;
+		else if (strcmp(v, "current") == 0)
+			n = STATUS_NAMES_CURRENT;
+		else {
+			log_err("%s:%d: status_names must be published or current", path, line);
 			return -1;
 		}
 		*(int *)(void *)dst = (int)n;

@@ -216,10 +216,18 @@ static const char *const migrations[] = {
 	"  value TEXT NOT NULL"
 	") STRICT, WITHOUT ROWID;"
 	"PRAGMA user_version = 9;",
+
+	/* 10: how a disabled account was disabled, when the request named it ("suspended" or "deactivated", the
+	   reference's current statuses); NULL otherwise, and always NULL unless the status is 'disabled'. */
+	"ALTER TABLE users ADD COLUMN disabled_as TEXT"
+	"  CHECK (disabled_as IS NULL OR (status = 'disabled' AND disabled_as IN ('suspended', 'deactivated')));"
+	"PRAGMA user_version = 10;",
 };
 
+/* The status column is coalesce(disabled_as, status): "suspended" and "deactivated" are read as disabled. */
 #define USER_COLS \
-	"u.uid, u.id, u.username, u.email, u.status, u.created_at, u.last_login_at, u.role_bits, u.token_version"
+	"u.uid, u.id, u.username, u.email, coalesce(u.disabled_as, u.status), u.created_at, u.last_login_at," \
+	" u.role_bits, u.token_version"
 #define USER_NCOLS 9
 
 enum stmt {
@@ -310,12 +318,13 @@ enum stmt {
 
 /* Without a search, or with one shorter than three characters (?2), which is matched by scanning. */
 #define LIST_WHERE \
-	" WHERE (?1 IS NULL OR u.status = ?1)" \
+	" WHERE (?1 IS NULL OR u.status = ?1) AND (?5 IS NULL OR coalesce(u.disabled_as, 'deactivated') = ?5)" \
 	" AND (?2 IS NULL OR instr(u.username_skey, ?2) > 0 OR instr(coalesce(u.email_skey, ''), ?2) > 0)"
 /* With a search of three characters or more: the trigram index names the rows (?2 is an FTS5 phrase), so the
    query starts from the matches instead of scanning every user. */
 #define FIND_WHERE \
-	" WHERE u.uid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?2) AND (?1 IS NULL OR u.status = ?1)"
+	" WHERE u.uid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?2) AND (?1 IS NULL OR u.status = ?1)" \
+	" AND (?5 IS NULL OR coalesce(u.disabled_as, 'deactivated') = ?5)"
 #define LIST_SQL(order) "SELECT " USER_COLS " FROM users u" LIST_WHERE " ORDER BY " order " LIMIT ?3 OFFSET ?4"
 #define FIND_SQL(order) "SELECT " USER_COLS " FROM users u" FIND_WHERE " ORDER BY " order " LIMIT ?3 OFFSET ?4"
 #define USER_ORDERS(SQL) { \
@@ -353,15 +362,15 @@ static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_USER_COUNT_FILTERED] = "SELECT count(*) FROM users u" LIST_WHERE,
 	[STMT_USER_FIND_COUNT] = "SELECT count(*) FROM users u" FIND_WHERE,
 	[STMT_USER_NAMES] = "SELECT id, username FROM users ORDER BY username, id LIMIT ?1 OFFSET ?2",
-	[STMT_USER_EXPORT] = "SELECT email, username, auth_provider, status, created_at FROM users"
+	[STMT_USER_EXPORT] = "SELECT email, username, auth_provider, coalesce(disabled_as, status), created_at FROM users"
 	    " ORDER BY created_at, id",
 	/* Viable admins: active, holding the admin role. */
 	[STMT_VIABLE_ADMINS_EXCEPT] = "SELECT count(*) FROM users u JOIN user_roles r ON r.uid = u.uid"
 	    " WHERE r.role_id = 1 AND u.status = 'active' AND u.uid != ?1",
 	[STMT_USER_SET_EMAIL] = "UPDATE users SET email = ?2, email_key = ?3, email_skey = gatehouse_search_key(?2),"
 	    " updated_at = ?4 WHERE uid = ?1",
-	[STMT_USER_SET_STATUS] = "UPDATE users SET status = ?2, token_version = token_version + 1, updated_at = ?3"
-	    " WHERE uid = ?1",
+	[STMT_USER_SET_STATUS] = "UPDATE users SET status = ?2, disabled_as = ?4, token_version = token_version + 1,"
+	    " updated_at = ?3 WHERE uid = ?1",
 	[STMT_USER_ROLES_CLEAR] = "DELETE FROM user_roles WHERE uid = ?1",
 	[STMT_USER_BUMP_KEY_EPOCH] = "UPDATE users SET key_epoch = key_epoch + 1, token_version = token_version + 1,"
 	    " updated_at = ?2 WHERE uid = ?1",
@@ -369,7 +378,7 @@ static const char *const stmt_sql[STMT__MAX] = {
 	[STMT_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, key_epoch = key_epoch + 1,"
 	    " token_version = token_version + 1, sessions_revoked_at = ?3, updated_at = ?3 WHERE uid = ?1",
 	[STMT_SESSIONS_REVOKE] = "UPDATE sessions SET revoked_at = ?2 WHERE uid = ?1 AND revoked_at IS NULL",
-	[STMT_USERS_BY_STATUS] = "SELECT status, count(*) FROM users GROUP BY status ORDER BY status",
+	[STMT_USERS_BY_STATUS] = "SELECT status, disabled_as = 'suspended', count(*) FROM users GROUP BY 1, 2",
 	[STMT_EMAIL_TAKEN_BY_OTHER] = "SELECT 1 FROM users WHERE email_key = ?1 AND uid != ?2",
 	[STMT_AUDIT_LAST] = "SELECT id, digest FROM audit ORDER BY id DESC LIMIT 1",
 	[STMT_AUDIT_INSERT] = "INSERT INTO audit (id, uuid, created_at, actor_id, actor_username, action,"
@@ -515,6 +524,30 @@ const char *
 status_name(enum status s)
 {
 	return s < STATUS__MAX ? status_names[s] : "";
+}
+
+/* The name an answer gives a status: the published "disabled", or under status_names = current "suspended"
+   when that was asked and "deactivated" otherwise (a plain deactivate is "deactivated"). */
+const char *
+status_wire(enum status s, enum disabled_as how)
+{
+	if (s != STATUS_DISABLED || cfg.status_names == STATUS_NAMES_PUBLISHED)
+		return status_name(s);
+	return how == DISABLED_SUSPENDED ? "suspended" : "deactivated";
+}
+
+/* The same from the text coalesce(disabled_as, status). */
+const char *
+status_wire_text(const char *stored)
+{
+	int s;
+
+	if (stored != NULL && strcmp(stored, "suspended") == 0)
+		return status_wire(STATUS_DISABLED, DISABLED_SUSPENDED);
+	if (stored != NULL && strcmp(stored, "deactivated") == 0)
+		return status_wire(STATUS_DISABLED, DISABLED_DEACTIVATED);
+	s = stored != NULL ? status_parse(stored) : -1;
+	return status_wire(s < 0 ? STATUS_DISABLED : (enum status)s, DISABLED_PLAIN);
 }
 
 int
@@ -962,6 +995,10 @@ user_from_row_at(struct arena *a, sqlite3_stmt *st, int c, struct user *u)
 	u->email = col_text(a, st, c + 3);
 	s = status != NULL ? status_parse((const char *)status) : -1;
 	u->status = s < 0 ? STATUS_DISABLED : (enum status)s;
+	if (status != NULL && strcmp((const char *)status, "suspended") == 0)
+		u->disabled_as = DISABLED_SUSPENDED;
+	else if (status != NULL && strcmp((const char *)status, "deactivated") == 0)
+		u->disabled_as = DISABLED_DEACTIVATED;
 	u->created_at = sqlite3_column_int64(st, c + 5);
 	u->last_login_at = col_opt_int(st, c + 6);
 	u->roles = (unsigned)sqlite3_column_int64(st, c + 7);
@@ -1238,10 +1275,11 @@ db_user_get(struct arena *a, const char *id, struct user *u)
 }
 
 static void
-bind_list_filters(sqlite3_stmt *st, const char *status, const char *search)
+bind_list_filters(sqlite3_stmt *st, const struct user_filter *f, const char *search)
 {
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, f->status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, search, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, f->disabled_as, -1, SQLITE_STATIC);
 }
 
 /* The folded term as one FTS5 phrase: in double quotes, inner quotes doubled; % and _ are plain characters. */
@@ -1284,7 +1322,7 @@ db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, c
 	}
 	if ((st = stmt(phrase != NULL ? STMT_USER_FIND_COUNT : STMT_USER_COUNT_FILTERED)) == NULL)
 		return DB_FAIL;
-	bind_list_filters(st, f->status, phrase != NULL ? phrase : short_key);
+	bind_list_filters(st, f, phrase != NULL ? phrase : short_key);
 	rc = sqlite3_step(st);
 	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	stmt_done(st);
@@ -1293,7 +1331,7 @@ db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, c
 	if ((st = stmt((enum stmt)((phrase != NULL ? STMT_USER_FIND : STMT_USER_LIST) + f->sort * 2 + f->desc))) ==
 	    NULL)
 		return DB_FAIL;
-	bind_list_filters(st, f->status, phrase != NULL ? phrase : short_key);
+	bind_list_filters(st, f, phrase != NULL ? phrase : short_key);
 	sqlite3_bind_int64(st, 3, f->limit);
 	sqlite3_bind_int64(st, 4, f->skip);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1396,7 +1434,7 @@ db_user_set_email(struct arena *a, int64_t uid, const char *email, int64_t now)
  * API key (key_epoch), in the caller's transaction, so re-enabling the account revives none of them.
  */
 enum db_rc
-db_user_set_status(int64_t uid, enum status s, int64_t now)
+db_user_set_status(int64_t uid, enum status s, enum disabled_as how, int64_t now)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_SET_STATUS);
 	enum db_rc	 rc;
@@ -1406,6 +1444,10 @@ db_user_set_status(int64_t uid, enum status s, int64_t now)
 	sqlite3_bind_int64(st, 1, uid);
 	sqlite3_bind_text(st, 2, status_name(s), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
+	if (s == STATUS_DISABLED && how != DISABLED_PLAIN)
+		sqlite3_bind_text(st, 4, how == DISABLED_SUSPENDED ? "suspended" : "deactivated", -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
 	if ((rc = exec_stmt(st, "set status")) != DB_OK || s != STATUS_DISABLED)
 		return rc;
 	if ((rc = db_user_revoke(uid, NULL, now)) != DB_OK)
@@ -1507,17 +1549,21 @@ db_backup(const char *path)
 }
 
 enum db_rc
-db_users_by_status(long long counts[STATUS__MAX])
+db_users_by_status(long long counts[STATUS__MAX], long long *suspended)
 {
 	sqlite3_stmt	*st = stmt(STMT_USERS_BY_STATUS);
 	int		 rc, s;
 
 	memset(counts, 0, sizeof(long long) * STATUS__MAX);
+	*suspended = 0;
 	if (st == NULL)
 		return DB_FAIL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((s = status_parse((const char *)sqlite3_column_text(st, 0))) >= 0)
-			counts[s] = sqlite3_column_int64(st, 1);
+		if ((s = status_parse((const char *)sqlite3_column_text(st, 0))) >= 0) {
+			counts[s] += sqlite3_column_int64(st, 2);
+			if (sqlite3_column_int(st, 1) == 1)
+				*suspended += sqlite3_column_int64(st, 2);
+		}
 	stmt_done(st);
 	return db_rc_of(rc, "users by status");
 }

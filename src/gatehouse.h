@@ -236,7 +236,12 @@ struct config {
 	long	 session_idle;		/* seconds a site session lives unused */
 	long	 session_lifetime;	/* seconds a site session lives at most */
 	unsigned role_caps[4];		/* per role (enum role), a bit per enum cap */
+	int	 status_names;		/* STATUS_NAMES_PUBLISHED or STATUS_NAMES_CURRENT */
 };
+
+/* The names a disabled account has in answers: the published page's "disabled", or the reference's current
+   "suspended" / "deactivated" (issue 14 §6). Inputs take all three in either mode. */
+enum { STATUS_NAMES_PUBLISHED, STATUS_NAMES_CURRENT };
 
 extern struct config	 cfg;
 
@@ -297,8 +302,13 @@ const char *role_name(enum role);
 int	 role_parse(const char *);	/* the role or 0 */
 
 enum status { STATUS_ACTIVE, STATUS_PENDING, STATUS_DISABLED, STATUS__MAX };
-const char *status_name(enum status);
+/* How a disabled account was disabled, as asked: plain (deactivate is "deactivated"; "disabled" or is_active
+   false name no kind), or by the reference's current names. Stored in users.disabled_as. */
+enum disabled_as { DISABLED_PLAIN, DISABLED_SUSPENDED, DISABLED_DEACTIVATED };
+const char *status_name(enum status);		/* the stored name: active, pending, disabled */
 int	 status_parse(const char *);	/* the status or -1 */
+const char *status_wire(enum status, enum disabled_as);	/* the name answers use, by cfg.status_names */
+const char *status_wire_text(const char *stored);	/* the same from coalesce(disabled_as, status) */
 
 struct user {
 	int64_t		 uid;		/* rowid */
@@ -306,6 +316,7 @@ struct user {
 	char		*username;
 	char		*email;		/* NULL when none */
 	enum status	 status;
+	enum disabled_as disabled_as;	/* DISABLED_PLAIN unless status is STATUS_DISABLED */
 	unsigned	 roles;		/* ROLE_BIT set */
 	int64_t		 created_at;	/* microseconds since the epoch */
 	int64_t		 last_login_at;	/* -1 when never */
@@ -341,7 +352,8 @@ enum db_rc db_user_get(struct arena *, const char *id, struct user *);
 
 /* GET /admin/users/: sort is the index in query_users_list's sort literal. */
 struct user_filter {
-	const char	*status;	/* exact, or NULL */
+	const char	*status;	/* exact stored status, or NULL */
+	const char	*disabled_as;	/* "suspended" or "deactivated" (plain counts as deactivated), or NULL */
 	const char	*search;	/* substring of username or email, case-insensitive, or NULL */
 	int		 sort;
 	int		 desc;
@@ -356,13 +368,13 @@ enum db_rc db_user_names(long long skip, long long limit, int (*)(void *, const 
 enum db_rc db_user_export(int (*)(void *, const char *const cols[4], int64_t created_at), void *, long *rows);
 enum db_rc db_viable_admins_except(int64_t uid, long long *);
 enum db_rc db_user_set_email(struct arena *, int64_t uid, const char *email, int64_t now);
-enum db_rc db_user_set_status(int64_t uid, enum status, int64_t now);
+enum db_rc db_user_set_status(int64_t uid, enum status, enum disabled_as, int64_t now);
 enum db_rc db_user_set_role(int64_t uid, enum role, int64_t now);
 enum db_rc db_user_delete(int64_t uid);
 enum db_rc db_user_revoke(int64_t uid, const char *new_hash, int64_t now);
 enum db_rc db_user_revoke_all(int64_t uid, int64_t now);	/* sessions revoked, API keys retired */
 int	 db_backup(const char *path);	/* VACUUM INTO a new file; 0 or -1 (logged) */
-enum db_rc db_users_by_status(long long counts[STATUS__MAX]);
+enum db_rc db_users_by_status(long long counts[STATUS__MAX], long long *suspended);	/* suspended: of counts[DISABLED] */
 struct sqlite3 *db_handle(void);	/* for the tests' query plans and tampering */
 
 struct session {
@@ -522,6 +534,9 @@ int	 audit_verify(long long *rows, int64_t *bad_id, const char **why);
 /* ------------------------------------------------------------------------------------------------------------ */
 /* validate.c: the generic validator; schemas.c: the field tables of every request body. */
 
+/* The values FT_STATUS accepts (value.i): "disabled" only under status_names = published. */
+enum status_input { SI_ACTIVE, SI_DISABLED, SI_SUSPENDED, SI_DEACTIVATED };
+
 enum ftype {
 	FT_STRING,	/* min/max code points */
 	FT_SECRET,	/* a string never echoed back */
@@ -529,6 +544,7 @@ enum ftype {
 	FT_EMAIL,	/* EmailStr, normalised */
 	FT_ROLE,	/* a string that must name a role */
 	FT_LITERAL,	/* one of lit[] */
+	FT_STATUS,	/* UserUpdate.status: i is an enum status_input; the names by cfg.status_names */
 	FT_BOOL,	/* pydantic's lax booleans */
 	FT_INT,		/* query: lax integer within [imin, imax] */
 	FT_UUID,	/* a UUID in any accepted form, canonical out */

@@ -16,25 +16,38 @@ enum { AQ_USER_ID, AQ_ACTION, AQ_RESOURCE_TYPE, AQ_RESOURCE_ID, AQ_DATE_FROM, AQ
 	AQ_SKIP, AQ_LIMIT, AQ_SORT, AQ_ORDER };
 enum { AQ_MAX_ROWS = AQ_SKIP };
 
+/* One "name":n member of users_by_status, skipped when n is 0. */
+static void
+put_count(struct buf *b, int *first, const char *name, long long n)
+{
+	if (n == 0)
+		return;
+	buf_printf(b, "%s\"%s\":%lld", *first ? "" : ",", name, n);
+	*first = 0;
+}
+
 enum err
 h_stats(struct req *r, struct reply *rep)
 {
-	long long	 counts[STATUS__MAX], total = 0;
+	long long	 counts[STATUS__MAX], suspended, total = 0;
 	enum db_rc	 rc;
 	int		 s, first = 1;
 
 	(void)r;
-	if ((rc = db_users_by_status(counts)) != DB_OK)
+	if ((rc = db_users_by_status(counts, &suspended)) != DB_OK)
 		return db_err(rc);
 	reply_json_begin(rep, 200);
 	buf_puts(&rep->body, "{\"total_datasets\":0,\"recent_additions\":0,\"total_storage_bytes\":0,"
 	    "\"datasets_by_geometry_type\":{},\"datasets_by_visibility\":{},\"users_by_status\":{");
 	for (s = 0; s < STATUS__MAX; s++) {
-		if (counts[s] == 0)
-			continue;
-		buf_printf(&rep->body, "%s\"%s\":%lld", first ? "" : ",", status_name((enum status)s), counts[s]);
-		first = 0;
 		total += counts[s];
+		if (s == STATUS_DISABLED && cfg.status_names == STATUS_NAMES_CURRENT) {
+			/* As the answers name them: suspended when asked so, deactivated otherwise. */
+			put_count(&rep->body, &first, status_wire(STATUS_DISABLED, DISABLED_SUSPENDED), suspended);
+			put_count(&rep->body, &first, status_wire(STATUS_DISABLED, DISABLED_DEACTIVATED),
+			    counts[s] - suspended);
+		} else
+			put_count(&rep->body, &first, status_wire((enum status)s, DISABLED_PLAIN), counts[s]);
 	}
 	buf_printf(&rep->body, "},\"total_users\":%lld}", total);
 	return ERR_OK;

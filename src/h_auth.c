@@ -183,7 +183,7 @@ user_json(struct buf *b, const struct user *u, int with_quota)
 	buf_puts(b, ",\"is_active\":");
 	jw_bool(b, u->status == STATUS_ACTIVE);
 	buf_puts(b, ",\"status\":\"");
-	buf_puts(b, status_name(u->status));
+	buf_puts(b, status_wire(u->status, u->disabled_as));
 	buf_puts(b, "\",\"last_login_at\":");
 	jw_time(b, u->last_login_at);
 	buf_puts(b, ",\"created_at\":");

@@ -183,6 +183,23 @@ list_one(void *ctx, const struct user *u)
 	return 0;
 }
 
+/*
+ * ?status=: the stored names, and in either mode the reference's current ones for a disabled account
+ * (issue 14 §6). Under status_names = current, "suspended" and "deactivated" find what answers call so; under
+ * published, where answers say "disabled", both find every disabled account. Other values match nothing.
+ */
+static void
+list_status_filter(struct user_filter *f, const char *s)
+{
+	f->status = s;
+	f->disabled_as = NULL;
+	if (s == NULL || (strcmp(s, "suspended") != 0 && strcmp(s, "deactivated") != 0))
+		return;
+	f->status = status_name(STATUS_DISABLED);
+	if (cfg.status_names == STATUS_NAMES_CURRENT)
+		f->disabled_as = s;
+}
+
 enum err
 h_users_list(struct req *r, struct reply *rep)
 {
@@ -193,7 +210,7 @@ h_users_list(struct req *r, struct reply *rep)
 
 	f.skip = r->q[LIST_SKIP].i;
 	f.limit = r->q[LIST_LIMIT].i;
-	f.status = r->q[LIST_STATUS].present ? r->q[LIST_STATUS].s : NULL;
+	list_status_filter(&f, r->q[LIST_STATUS].present ? r->q[LIST_STATUS].s : NULL);
 	f.search = r->q[LIST_SEARCH].present && r->q[LIST_SEARCH].len > 0 ? r->q[LIST_SEARCH].s : NULL;
 	f.sort = (int)r->q[LIST_SORT].i;
 	f.desc = (int)r->q[LIST_ORDER].i;
@@ -320,7 +337,7 @@ export_row(void *ctx, const char *const cols[4], int64_t created_at)
 	int		 i;
 
 	for (i = 0; i < 4; i++) {
-		csv_cell(x->b, cols[i]);
+		csv_cell(x->b, i == 3 ? status_wire_text(cols[i]) : cols[i]);
 		buf_putc(x->b, ',');
 	}
 	buf_putc(x->b, '"');
@@ -422,7 +439,7 @@ state_json(struct buf *b, const struct user *u)
 	jw_cstr(b, u->email);
 	buf_puts(b, ",\"is_active\":");
 	jw_bool(b, u->status == STATUS_ACTIVE);
-	buf_printf(b, ",\"status\":\"%s\",\"roles\":[", status_name(u->status));
+	buf_printf(b, ",\"status\":\"%s\",\"roles\":[", status_wire(u->status, u->disabled_as));
 	for (r = 1; r < ROLE__MAX; r++)
 		if (u->roles & ROLE_BIT(r)) {
 			buf_printf(b, "%s\"%s\"", first ? "" : ",", role_name((enum role)r));
@@ -438,6 +455,7 @@ update_tx(struct req *r, struct reply *rep, void *ctx)
 	const struct value *email = &r->v[UPDATE_EMAIL], *active = &r->v[UPDATE_IS_ACTIVE];
 	const struct value *status = &r->v[UPDATE_STATUS], *role = &r->v[UPDATE_ROLE];
 	int		 target = -1, last;
+	enum disabled_as how;
 	struct buf	 d = { 0 };
 	enum db_rc	 rc;
 	enum err	 e = ERR_OK;
@@ -446,9 +464,13 @@ update_tx(struct req *r, struct reply *rep, void *ctx)
 		return e;
 	before = *u;
 	if (status->present)
-		target = status->i == 0 ? STATUS_ACTIVE : STATUS_DISABLED;
+		target = status->i == SI_ACTIVE ? STATUS_ACTIVE : STATUS_DISABLED;
 	else if (active->present)
 		target = active->i ? STATUS_ACTIVE : STATUS_DISABLED;
+	/* Remember which disabled state was asked; "disabled" or is_active false keeps what a disabled user had. */
+	how = status->present && status->i == SI_SUSPENDED ? DISABLED_SUSPENDED :
+	    status->present && status->i == SI_DEACTIVATED ? DISABLED_DEACTIVATED :
+	    u->status == STATUS_DISABLED ? u->disabled_as : DISABLED_PLAIN;
 	if (u->status == STATUS_PENDING && (target >= 0 || role->present))
 		return reply_error(rep, ERR_UNPROCESSABLE,
 		    "Pending users must be approved or rejected; role and status cannot be changed via PATCH");
@@ -464,10 +486,13 @@ update_tx(struct req *r, struct reply *rep, void *ctx)
 			return conflict(rep, rc);
 		u->email = (char *)email->s;
 	}
-	if (target >= 0 && (enum status)target != u->status) {
-		if ((rc = db_user_set_status(u->uid, (enum status)target, r->now)) != DB_OK)
+	if (target >= 0 && ((enum status)target != u->status || (target == STATUS_DISABLED && how != u->disabled_as))) {
+		if (target != STATUS_DISABLED)
+			how = DISABLED_PLAIN;
+		if ((rc = db_user_set_status(u->uid, (enum status)target, how, r->now)) != DB_OK)
 			return db_err(rc);
 		u->status = (enum status)target;
+		u->disabled_as = how;
 	}
 	if (role->present && u->roles != ROLE_BIT(role->i)) {
 		if ((rc = db_user_set_role(u->uid, (enum role)role->i, r->now)) != DB_OK)
@@ -492,7 +517,7 @@ h_users_update(struct req *r, struct reply *rep)
 	enum err	 e;
 
 	if (is_self(r) && (r->v[UPDATE_ROLE].present || (active->present && !active->i) ||
-	    (status->present && status->i != 0)))
+	    (status->present && status->i != SI_ACTIVE)))
 		return reply_error(rep, ERR_UNPROCESSABLE, "Cannot change your own role or disable your own account");
 	if ((e = in_transaction(r, rep, update_tx, &u)) != ERR_OK)
 		return e;
@@ -520,9 +545,10 @@ deactivate_tx(struct req *r, struct reply *rep, void *ctx)
 		return e;
 	if (last)
 		return reply_error(rep, ERR_BAD_REQUEST, "Cannot deactivate the last admin user");
-	if ((rc = db_user_set_status(u->uid, STATUS_DISABLED, r->now)) != DB_OK)
+	if ((rc = db_user_set_status(u->uid, STATUS_DISABLED, DISABLED_DEACTIVATED, r->now)) != DB_OK)
 		return db_err(rc);
 	u->status = STATUS_DISABLED;
+	u->disabled_as = DISABLED_DEACTIVATED;
 	return db_err(audit_log(r, "user.deactivate", "user", u->id,
 	    jw_object(r->arena, "username", u->username, NULL)));
 }
@@ -553,7 +579,7 @@ approve_tx(struct req *r, struct reply *rep, void *ctx)
 		return e;
 	if (u->status != STATUS_PENDING)
 		return reply_error(rep, ERR_CONFLICT, "Pending user approval is no longer available");
-	if ((rc = db_user_set_status(u->uid, STATUS_ACTIVE, r->now)) != DB_OK ||
+	if ((rc = db_user_set_status(u->uid, STATUS_ACTIVE, DISABLED_PLAIN, r->now)) != DB_OK ||
 	    (rc = db_user_set_role(u->uid, role, r->now)) != DB_OK)
 		return db_err(rc);
 	u->status = STATUS_ACTIVE;

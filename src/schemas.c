@@ -11,7 +11,6 @@
 
 #include "gatehouse.h"
 
-static const char *const statuses_patch[] = { "active", "disabled", NULL };
 static const char *const user_sorts[] = { "username", "email", "status", "last_login_at", "created_at", NULL };
 static const char *const orders[] = { "asc", "desc", NULL };
 static const char *const scopes[] = { "full", "read_only", NULL };
@@ -70,7 +69,7 @@ user_update_check(struct req *r)
 	const struct value *status = &r->v[2], *active = &r->v[1];
 	struct verr *e;
 
-	if (status->present && active->present && (status->i == 0) != (active->i == 1)) {
+	if (status->present && active->present && (status->i == SI_ACTIVE) != (active->i == 1)) {
 		if ((e = verr_add(&r->verrs, "value_error",
 		    "Value error, status and is_active describe conflicting states")) != NULL) {
 			e->loc[0] = "body";
@@ -86,7 +85,7 @@ const struct schema schema_user_update = {
 	.name = "UserUpdate", .nfields = 4, .check = user_update_check, .fields = {
 		{ .name = "email", .type = FT_EMAIL, .nullable = 1 },
 		{ .name = "is_active", .type = FT_BOOL, .nullable = 1 },
-		{ .name = "status", .type = FT_LITERAL, .nullable = 1, .lit = statuses_patch },
+		{ .name = "status", .type = FT_STATUS, .nullable = 1 },
 		{ .name = "role", .type = FT_ROLE, .nullable = 1, .max = 50 },
 	}
 };

@@ -241,6 +241,25 @@ literal_err(struct req *r, const char *where, const struct field *f, const struc
 }
 
 /*
+ * UserUpdate.status (issue 14 §6). The literal_error names the values of the configured vocabulary: the
+ * published page's ('active' or 'disabled') or the reference's current one ('active', 'suspended' or
+ * 'deactivated', where "disabled" is refused as the reference refuses it). "suspended" and "deactivated" are
+ * accepted in both. The value's i is an enum status_input.
+ */
+static const char *const status_inputs[] = { "active", "disabled", "suspended", "deactivated", NULL };
+
+static void
+status_err(struct req *r, const char *where, const struct field *f, const struct src *v)
+{
+	static const char *const published[] = { "active", "disabled", NULL };
+	static const char *const current[] = { "active", "suspended", "deactivated", NULL };
+	struct field shown = *f;
+
+	shown.lit = cfg.status_names == STATUS_NAMES_CURRENT ? current : published;
+	literal_err(r, where, &shown, v);
+}
+
+/*
  * pydantic's lax integer from a string: surrounding whitespace, a sign, underscores between digits and a
  * fraction of zeros are accepted. Returns 0 with the value (saturated at the int64 range), -1 when it does
  * not parse, -2 when it has more than 4300 digits.
@@ -498,6 +517,19 @@ check_string(struct req *r, const char *where, const struct field *f, const stru
 		out->s = f->lit[k];
 		out->len = v->len;
 		return;
+	case FT_STATUS:
+		for (k = 0; status_inputs[k] != NULL; k++)
+			if (strlen(status_inputs[k]) == v->len && memcmp(status_inputs[k], v->s, v->len) == 0)
+				break;
+		if (status_inputs[k] == NULL || (k == SI_DISABLED && cfg.status_names == STATUS_NAMES_CURRENT)) {
+			status_err(r, where, f, v);
+			return;
+		}
+		out->present = 1;
+		out->i = (long long)k;
+		out->s = status_inputs[k];
+		out->len = v->len;
+		return;
 	case FT_BOOL:
 		check_bool(r, where, f, v, out);
 		return;
@@ -700,6 +732,8 @@ check_field(struct req *r, const char *where, const struct field *f, const struc
 			check_bool(r, where, f, v, out);
 		else if (f->type == FT_LITERAL)
 			literal_err(r, where, f, v);
+		else if (f->type == FT_STATUS)
+			status_err(r, where, f, v);
 		else
 			field_err(r, where, f, v, type_error_name(f->type), type_error_msg(f->type));
 		return;

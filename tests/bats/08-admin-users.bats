@@ -193,9 +193,9 @@ NOBODY=0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e
 	id=$(create_user patch2 'longenough1' viewer)
 	json PATCH "/admin/users/$id" '{"status":"active","is_active":false}'
 	invalid '[{"type":"value_error","loc":["body"],"msg":"Value error, status and is_active describe conflicting states","input":{"status":"active","is_active":false},"ctx":{"error":{}}}]'
-	json PATCH "/admin/users/$id" '{"status":"suspended","is_active":[1]}'
+	json PATCH "/admin/users/$id" '{"status":"frozen","is_active":[1]}'
 	invalid '[{"type":"bool_type","loc":["body","is_active"],"msg":"Input should be a valid boolean","input":[1]},
-		{"type":"literal_error","loc":["body","status"],"msg":"Input should be '"'active' or 'disabled'"'","input":"suspended","ctx":{"expected":"'"'active' or 'disabled'"'"}}]'
+		{"type":"literal_error","loc":["body","status"],"msg":"Input should be '"'active' or 'disabled'"'","input":"frozen","ctx":{"expected":"'"'active' or 'disabled'"'"}}]'
 	json PATCH "/admin/users/$id" '{"is_active":"maybe"}'
 	invalid '[{"type":"bool_parsing","loc":["body","is_active"],"msg":"Input should be a valid boolean, unable to interpret input","input":"maybe"}]'
 }

@@ -100,8 +100,9 @@ make_v4(const char *path, const char *rows)
 	unlink(path);
 	if (db_open(path, 1) != 0)
 		return -1;
-	/* Undo migration 9 (audit_meta), 8 (site sessions), 7 (sessions.login_at), 6 (throttle expiry, prune
-	   indexes), then 5. */
+	/* Undo migration 10 (users.disabled_as), 9 (audit_meta), 8 (site sessions), 7 (sessions.login_at), 6
+	   (throttle expiry, prune indexes), then 5. */
+	exec("ALTER TABLE users DROP COLUMN disabled_as;");
 	exec("DROP TABLE audit_meta;");
 	exec("ALTER TABLE sessions DROP COLUMN site; ALTER TABLE sessions DROP COLUMN used_at;");
 	exec("ALTER TABLE sessions DROP COLUMN login_at;");
