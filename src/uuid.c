@@ -76,11 +76,13 @@ uuid_parse(const char *in, size_t n, char out[37], char *why, size_t whysz)
 	char		 hex[32];
 	size_t		 off = 0;
 
-	if (len == 45 && strncmp(s, "urn:uuid:", 9) == 0) {
+	/* As the uuid crate's error path: braces and the URN prefix are taken off whatever the length, and what
+	   they hold must be the hyphenated form. */
+	if (len >= 9 && strncmp(s, "urn:uuid:", 9) == 0) {
 		s += 9;
 		len -= 9;
 		off = 9;
-	} else if (len == 38 && s[0] == '{' && s[37] == '}') {
+	} else if (len >= 2 && s[0] == '{' && s[len - 1] == '}') {
 		s += 1;
 		len -= 2;
 		off = 1;
@@ -99,6 +101,10 @@ uuid_parse(const char *in, size_t n, char out[37], char *why, size_t whysz)
 		}
 	}
 	if (memchr(s, '-', len) == NULL) {
+		if (off > 0) {
+			snprintf(why, whysz, "invalid group count: expected 5, found 1");
+			return -1;
+		}
 		if (len != 32) {
 			snprintf(why, whysz, "invalid length: expected length 32 for simple format, found %zu", len);
 			return -1;
@@ -116,8 +122,10 @@ uuid_parse(const char *in, size_t n, char out[37], char *why, size_t whysz)
 		for (i = 0; i <= len; i++) {
 			if (i == len || s[i] == '-') {
 				if (glen != group_len[groups]) {
+					/* The crate measures the last group to the end of the whole input, so braces and
+					   the URN prefix count there ("found 15" for 13 digits in braces). */
 					snprintf(why, whysz, "invalid group length in group %zu: expected %zu, found %zu",
-					    groups, group_len[groups], glen);
+					    groups, group_len[groups], groups == 4 ? glen + (n - len) : glen);
 					return -1;
 				}
 				groups++;

@@ -291,8 +291,12 @@ lax_int(const char *s, size_t n, long long *out)
 	if (digits == 0)
 		return -1;
 	if (i < n && s[i] == '.') {
+		size_t zeros = 0;
+
 		for (i++; i < n && s[i] == '0'; i++)
-			;
+			zeros++;
+		if (zeros == 0)
+			return -1;	/* "1." is not an integer to pydantic; "1.0" is */
 	}
 	if (i != n)
 		return -1;
@@ -336,61 +340,131 @@ num(const char *s, size_t n, int *out)
 }
 
 /*
- * A datetime as speedate reads it: YYYY-MM-DD, optionally followed by T (or a space) and HH:MM[:SS[.ffffff]],
- * optionally followed by Z or an offset ±HH[:]MM. A date alone is midnight; no offset is UTC. Returns 0 with
- * microseconds since the epoch, or -1 with speedate's reason.
+ * The date at the start of s as speedate's Date parser judges it, for the message pydantic gives when a whole
+ * datetime does not parse (it then tries a date, and reports that error as datetime_from_date_parsing).
+ */
+static const char *
+date_reason(const char *s, size_t n)
+{
+	int y, mo, d;
+	long long days;
+
+	if (n < 10)
+		return "input is too short";
+	if (num(s, 4, &y) == -1)
+		return "invalid character in year";
+	if (s[4] != '-')
+		return "invalid date separator, expected `-`";
+	if (num(s + 5, 2, &mo) == -1)
+		return "invalid character in month";
+	if (s[7] != '-')
+		return "invalid date separator, expected `-`";
+	if (num(s + 8, 2, &d) == -1)
+		return "invalid character in day";
+	if (mo < 1 || mo > 12)
+		return "month value is outside expected range of 1-12";
+	if (days_from_civil(y, mo, d, &days) == -1)
+		return "day value is outside expected range";
+	return "unexpected extra characters at the end of the input";
+}
+
+/*
+ * A unix timestamp as speedate reads one from a string: [+-]digits, or [+-]digits.digits with an optional
+ * exponent after the fraction ("1.5e9"; "1e3" is not a number to it); more than 2e10 in magnitude counts in
+ * milliseconds. Returns 0 with microseconds since the epoch, -1 when s is not such a number, -2 (with *why)
+ * when the time is outside the years 0000-9999.
  */
 static int
-parse_datetime(const char *s, size_t n, int64_t *out, int *has_tz, const char **why)
+parse_timestamp(const char *s, size_t n, int64_t *out, const char **why)
 {
-	int		 y, mo, d, h = 0, mi = 0, sec = 0, oh, om, sign;
-	long long	 days, us = 0, scale = 100000;
-	size_t		 i;
+	char		 buf[64], *end;
+	size_t		 i = 0, digits = 0;
+	int		 dot = 0;
+	double		 v;
+	long long	 iv = 0;
 
-	if (n < 10) {
-		*why = "input is too short";
+	if (n == 0 || n >= sizeof(buf))
 		return -1;
-	}
-	if (num(s, 4, &y) == -1) {
-		*why = "invalid character in year";
-		return -1;
-	}
-	if (s[4] != '-' || num(s + 5, 2, &mo) == -1) {
-		*why = "invalid character in month";
-		return -1;
-	}
-	if (s[7] != '-' || num(s + 8, 2, &d) == -1) {
-		*why = "invalid character in day";
-		return -1;
-	}
-	if (days_from_civil(y, mo, d, &days) == -1) {
-		*why = "day value is outside expected range";
-		return -1;
-	}
-	i = 10;
-	if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ' || s[i] == '_')) {
-		if (n < i + 6 || num(s + i + 1, 2, &h) == -1 || s[i + 3] != ':' || num(s + i + 4, 2, &mi) == -1) {
-			*why = "invalid character in hour";
-			return -1;
+	if (s[i] == '+' || s[i] == '-')
+		i++;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		digits++;
+	if (i < n && s[i] == '.') {
+		dot = 1;
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+		if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+			i++;
+			if (i < n && (s[i] == '+' || s[i] == '-'))
+				i++;
+			if (i == n || s[i] < '0' || s[i] > '9')
+				return -1;
+			while (i < n && s[i] >= '0' && s[i] <= '9')
+				i++;
 		}
+	}
+	if (i != n || digits == 0)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!dot) {
+		if (parse_long(buf[0] == '+' ? buf + 1 : buf, INT64_MIN, INT64_MAX, &iv) == -1)
+			return -1;	/* past i64: not a number to speedate either */
+		v = (double)iv;
+	} else if ((v = strtod(buf, &end)) >= 9.2e18 || v <= -9.2e18)
+		return -1;	/* past i64: speedate gives up on it as a number */
+	if (v > 2e10 || v < -2e10)
+		v /= 1000;	/* milliseconds */
+	if (v > 253402300799.0 || v != v) {
+		*why = "dates after 9999 are not supported as unix timestamps";
+		return -2;
+	}
+	if (v < -62167219200.0) {
+		*why = "dates before 0000 are not supported as unix timestamps";
+		return -2;
+	}
+	v *= 1e6;	/* microseconds, rounded half away from zero (no libm) */
+	*out = !dot && (iv > 20000000000LL || iv < -20000000000LL) ? (int64_t)iv * 1000 :
+	    (int64_t)(v >= 0 ? v + 0.5 : v - 0.5);
+	return 0;
+}
+
+/*
+ * A datetime as pydantic (speedate) reads a string: YYYY-MM-DD, optionally followed by T, t, a space or _ and
+ * HH:MM[:SS[.f...]], optionally followed by Z or an offset +-HH:MM or +-HHMM (under 24 hours); a date alone is
+ * midnight; no offset is UTC. Else a unix timestamp (parse_timestamp), which has an offset (UTC). Returns 0
+ * with microseconds since the epoch, or -1 with *why and *type: pydantic's error type and reason.
+ */
+static int
+parse_datetime(const char *s, size_t n, int64_t *out, int *has_tz, const char **why, const char **type)
+{
+	int		 y, mo, d, h = 0, mi = 0, sec = 0, oh, om, sign, k;
+	long long	 days, us = 0, scale = 100000;
+	size_t		 i = 10;
+
+	*type = "datetime_from_date_parsing";
+	if (n < 10 || num(s, 4, &y) == -1 || s[4] != '-' || num(s + 5, 2, &mo) == -1 || s[7] != '-' ||
+	    num(s + 8, 2, &d) == -1 || days_from_civil(y, mo, d, &days) == -1)
+		goto other;
+	if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ' || s[i] == '_')) {
+		if (n < i + 6 || num(s + i + 1, 2, &h) == -1 || s[i + 3] != ':' || num(s + i + 4, 2, &mi) == -1)
+			goto other;
 		i += 6;
 		if (i < n && s[i] == ':') {
-			if (n < i + 3 || num(s + i + 1, 2, &sec) == -1) {
-				*why = "invalid character in second";
-				return -1;
-			}
+			if (n < i + 3 || num(s + i + 1, 2, &sec) == -1)
+				goto other;
 			i += 3;
 			if (i < n && (s[i] == '.' || s[i] == ',')) {
-				for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+				for (i++, k = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++, k++) {
 					us += (s[i] - '0') * scale;
 					scale /= 10;
 				}
+				if (k == 0)
+					goto other;
 			}
 		}
-		if (h > 23 || mi > 59 || sec > 59) {
-			*why = "time value is outside expected range";
-			return -1;
-		}
+		if (h > 23 || mi > 59 || sec > 59)
+			goto other;
 	}
 	*has_tz = i < n;
 	if (i < n && (s[i] == 'Z' || s[i] == 'z'))
@@ -401,18 +475,33 @@ parse_datetime(const char *s, size_t n, int64_t *out, int *has_tz, const char **
 			i += 6;
 		else if (n >= i + 5 && num(s + i + 1, 2, &oh) == 0 && num(s + i + 3, 2, &om) == 0)
 			i += 5;
-		else {
-			*why = "invalid timezone sign";
-			return -1;
-		}
+		else
+			goto other;
+		if (oh > 23 || om > 59)
+			goto other;
 		us -= (long long)sign * (oh * 3600 + om * 60) * 1000000LL;
 	}
-	if (i != n) {
-		*why = "unexpected extra characters at the end of the input";
+	if (i != n)
+		goto other;
+	if (y == 0) {
+		/* Parsed, but Python's datetime has no year 0. */
+		*type = "datetime_parsing";
+		*why = "year 0 is out of range";
 		return -1;
 	}
 	*out = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000LL) + us;
 	return 0;
+other:
+	switch (parse_timestamp(s, n, out, why)) {
+	case 0:
+		*has_tz = 1;
+		return 0;
+	case -2:
+		return -1;
+	default:
+		*why = date_reason(s, n);
+		return -1;
+	}
 }
 
 /* pydantic's lax booleans (reference §8.4); -1 when not one of them. */
@@ -448,12 +537,17 @@ check_bool(struct req *r, const char *where, const struct field *f, const struct
 			b = json_object_get_int64(v->j) == 1 ? 1 : json_object_get_int64(v->j) == 0 ? 0 : -1;
 			break;
 		case json_type_double:
-			b = json_object_get_double(v->j) == 1.0 ? 1 : json_object_get_double(v->j) == 0.0 ? 0 : -1;
+			/* pydantic: 0.0 and 1.0 are booleans, any other float is not even a candidate (bool_type) */
+			b = json_object_get_double(v->j) == 1.0 ? 1 : json_object_get_double(v->j) == 0.0 ? 0 : -2;
 			break;
 		default:
 			field_err(r, where, f, v, "bool_type", "Input should be a valid boolean");
 			return;
 		}
+	if (b == -2) {
+		field_err(r, where, f, v, "bool_type", "Input should be a valid boolean");
+		return;
+	}
 	if (b == -1) {
 		field_err(r, where, f, v, "bool_parsing", "Input should be a valid boolean, unable to interpret input");
 		return;
@@ -468,7 +562,7 @@ check_string(struct req *r, const char *where, const struct field *f, const stru
 	size_t		 cps = utf8_len(v->s, v->len);
 	struct verr	*e;
 	char		 norm[1024], reason[256], why[128];
-	const char	*dwhy, *lwhy;
+	const char	*dwhy, *dtype, *lwhy;
 	uint32_t	 lbad;
 	long long	 n;
 	int64_t		 t;
@@ -553,9 +647,10 @@ check_string(struct req *r, const char *where, const struct field *f, const stru
 		out->len = 36;
 		return;
 	case FT_DATETIME:
-		if (parse_datetime(v->s, v->len, &t, &tz, &dwhy) == -1) {
-			if ((e = field_err(r, where, f, v, "datetime_from_date_parsing", NULL)) != NULL) {
-				e->msg = arena_printf(r->arena, "Input should be a valid datetime or date, %s", dwhy);
+		if (parse_datetime(v->s, v->len, &t, &tz, &dwhy, &dtype) == -1) {
+			if ((e = field_err(r, where, f, v, dtype, NULL)) != NULL) {
+				e->msg = arena_printf(r->arena, "Input should be a valid datetime%s, %s",
+				    strcmp(dtype, "datetime_parsing") == 0 ? "" : " or date", dwhy);
 				e->ctx = arena_printf(r->arena, "{\"error\":\"%s\"}", dwhy);
 			}
 			return;

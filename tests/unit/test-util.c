@@ -24,6 +24,13 @@ static const struct {
 	{ "0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5", NULL, "invalid group length in group 4: expected 12, found 11" },
 	{ "0192f0c17b7e7cc49d1e3f1c2b3a4d5e0192f0c1-a-b-c-d", NULL,
 	  "invalid group length in group 0: expected 8, found 40" },
+	/* The uuid crate's messages as pydantic 2.13 gives them (run against it, issue 14 section 2): braces and
+	   the URN prefix hold the hyphenated form only, and count in the last group's length. */
+	{ "{0192f0c17b7e7cc49d1e3f1c2b3a4d5e}", NULL, "invalid group count: expected 5, found 1" },
+	{ "urn:uuid:0192f0c17b7e7cc49d1e3f1c2b3a4d5e", NULL, "invalid group count: expected 5, found 1" },
+	{ "{0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e0}", NULL, "invalid group length in group 4: expected 12, found 15" },
+	{ "urn:uuid:0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e0", NULL,
+	  "invalid group length in group 4: expected 12, found 22" },
 };
 
 /* CSV cells (OWASP CSV injection): always quoted; a trigger at the start or after a separator gets a quote. */
