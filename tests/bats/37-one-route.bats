@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # One URL, one route, in every deployment (issue 14 §4): the same hostile request paths through nginx (the
-# configuration gatehouse-run writes, as conf/nginx.conf.example), lighttpd mod_fastcgi, lighttpd mod_cgi and
-# gatehouse run directly as CGI (routing on REQUEST_URI minus SCRIPT_NAME) get the same status.
+# configuration gatehouse-run writes, with conf/nginx.conf.example's split regex), lighttpd mod_fastcgi and
+# mod_cgi from the shipped conf/lighttpd-*.conf, and gatehouse run directly as CGI (routing on REQUEST_URI minus
+# SCRIPT_NAME) get the same status.
 #
 # What the servers do on their own, and what gatehouse does to match it (src/request.c):
 #   - a malformed percent-escape: nginx 400; gatehouse 400 (lighttpd passes it on);
@@ -12,44 +13,45 @@
 
 load helpers
 
+# lighttpd_from FRAGMENT NAME SED-ARGS...: lighttpd from a shipped fragment (as lighttpd.bash does, in its own
+# folder $INST/NAME so that two can run); prints its port.
+lighttpd_from() {
+	local fragment=$1 name=$2 port
+	shift 2
+	port=$(free_port)
+	mkdir -p "$INST/$name/www" "$INST/$name/logs"
+	sed "$@" "$fragment" >"$INST/$name/gatehouse.conf"
+	cat >"$INST/$name/lighttpd.conf" <<CONF
+server.modules = ()
+server.document-root = "$INST/$name/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.pid-file = "$INST/$name/lighttpd.pid"
+server.errorlog = "$INST/$name/logs/error.log"
+include "$INST/$name/gatehouse.conf"
+CONF
+	lighttpd -f "$INST/$name/lighttpd.conf" 3>&- || return 1
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+	echo "$port"
+}
+
 setup_file() {
 	start_instance
-	command -v lighttpd >/dev/null || return 0
-	mkdir -p "$INST/www"
-	cp "$GATEHOUSE_BIN/gatehouse" "$INST/www/gatehouse"
-	LF_PORT=$(free_port)
-	LC_PORT=$(free_port)
+	command -v lighttpd >/dev/null || [ -x /usr/sbin/lighttpd ] || return 0
+	# The shipped conf/lighttpd-fastcgi.conf and conf/lighttpd-cgi.conf, paths substituted only.
+	LF_PORT=$(lighttpd_from "$GATEHOUSE_BIN/conf/lighttpd-fastcgi.conf" lf \
+		-e "s|\"[^\"]*/gatehouse.sock\"|\"$INST/gatehouse.sock\"|" \
+		-e "s|\"[^\"]*/errors/status-\"|\"$GATEHOUSE_SRC/www/errors/status-\"|")
+	cp "$GATEHOUSE_BIN/gatehouse" "$INST/gatehouse-cgi"
+	LC_PORT=$(lighttpd_from "$GATEHOUSE_BIN/conf/lighttpd-cgi.conf" lc \
+		-e "s|\"/api\" => \"[^\"]*/gatehouse\"|\"/api\" => \"$INST/gatehouse-cgi\"|" \
+		-e "s|\"GATEHOUSE_CONFIG\" => \"[^\"]*\"|\"GATEHOUSE_CONFIG\" => \"$INST/gatehouse.conf\"|" \
+		-e "s|\"[^\"]*/errors/status-\"|\"$GATEHOUSE_SRC/www/errors/status-\"|")
 	export LF_PORT LC_PORT
-	cat >"$INST/lighttpd-fcgi.conf" <<CONF
-server.modules = ("mod_fastcgi")
-server.document-root = "$INST/www"
-server.bind = "127.0.0.1"
-server.port = $LF_PORT
-server.pid-file = "$INST/lighttpd-fcgi.pid"
-server.errorlog = "$INST/logs/lighttpd-fcgi.log"
-fastcgi.server = ("/api" => (("socket" => "$INST/gatehouse.sock", "check-local" => "disable")))
-CONF
-	cat >"$INST/lighttpd-cgi.conf" <<CONF
-server.modules = ("mod_alias", "mod_cgi", "mod_setenv")
-server.document-root = "$INST/www"
-server.bind = "127.0.0.1"
-server.port = $LC_PORT
-server.pid-file = "$INST/lighttpd-cgi.pid"
-server.errorlog = "$INST/logs/lighttpd-cgi.log"
-setenv.add-environment = ("GATEHOUSE_CONFIG" => "$INST/gatehouse.conf")
-alias.url = ("/api" => "$INST/www/gatehouse")
-\$HTTP["url"] =~ "^/api" { cgi.assign = ("" => "") }
-CONF
-	lighttpd -f "$INST/lighttpd-fcgi.conf" 3>&-
-	lighttpd -f "$INST/lighttpd-cgi.conf" 3>&-
-	for i in $(seq 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$LF_PORT/" && curl -s -o /dev/null "http://127.0.0.1:$LC_PORT/" && break
-		sleep 0.1
-	done
 }
 
 teardown_file() {
-	for f in "$INST"/lighttpd-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+	for f in "$INST"/lf/lighttpd.pid "$INST"/lc/lighttpd.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
 	stop_instance
 }
 
