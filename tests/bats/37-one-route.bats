@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # One URL, one route, in every deployment (issue 14 §4): the same hostile request paths through nginx (the
 # configuration gatehouse-run writes, with conf/nginx.conf.example's split regex), lighttpd mod_fastcgi and
-# mod_cgi from the shipped conf/lighttpd-*.conf, and gatehouse run directly as CGI (routing on REQUEST_URI minus
-# SCRIPT_NAME) get the same status.
+# mod_cgi from the shipped conf/lighttpd-*.conf, Apache from the shipped www/.htaccess, and gatehouse run directly
+# as CGI (routing on REQUEST_URI minus SCRIPT_NAME) get the same status. Apache's exceptions are its own 404s for
+# an encoded NUL or slash (AllowEncodedSlashes cannot be set in .htaccess).
 #
 # What the servers do on their own, and what gatehouse does to match it (src/request.c):
 #   - a malformed percent-escape: nginx 400; gatehouse 400 (lighttpd passes it on);
@@ -12,6 +13,7 @@
 # nginx's split regex used "$", which matches before a final newline: /api/auth/me%0A reached /auth/me (200).
 
 load helpers
+load apache
 
 # lighttpd_from FRAGMENT NAME SED-ARGS...: lighttpd from a shipped fragment (as lighttpd.bash does, in its own
 # folder $INST/NAME so that two can run); prints its port.
@@ -48,10 +50,18 @@ setup_file() {
 		-e "s|\"GATEHOUSE_CONFIG\" => \"[^\"]*\"|\"GATEHOUSE_CONFIG\" => \"$INST/gatehouse.conf\"|" \
 		-e "s|\"[^\"]*/errors/status-\"|\"$GATEHOUSE_SRC/www/errors/status-\"|")
 	export LF_PORT LC_PORT
+	# Apache from the shipped www/.htaccess (apache.bash), with its own database and admin.
+	if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
+		start_apache "$GATEHOUSE_BIN/gatehouse"
+		APACHE_TOKEN=$(curl -sS -X POST "http://127.0.0.1:$APORT/api/auth/login" --data-urlencode username=admin \
+			--data-urlencode "password=$ADMIN_PASSWORD" | jq -r .access_token)
+		export APACHE_TOKEN
+	fi
 }
 
 teardown_file() {
 	for f in "$INST"/lf/lighttpd.pid "$INST"/lc/lighttpd.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+	stop_apache
 	stop_instance
 }
 
@@ -64,6 +74,8 @@ status_via() {
 		-H "Authorization: Bearer $ADMIN_TOKEN" ;;
 	lighttpd-cgi) curl -s --path-as-is --max-time 20 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LC_PORT$2" \
 		-H "Authorization: Bearer $ADMIN_TOKEN" ;;
+	apache) curl -s --path-as-is --max-time 20 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APORT$2" \
+		-H "Authorization: Bearer $APACHE_TOKEN" ;;
 	cgi) env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 GATEHOUSE_CONFIG="$INST/gatehouse.conf" REQUEST_METHOD=GET \
 		SCRIPT_NAME=/api REQUEST_URI="$2" QUERY_STRING= REMOTE_ADDR=127.0.0.1 \
 		HTTP_AUTHORIZATION="Bearer $ADMIN_TOKEN" "$GATEHOUSE_BIN/gatehouse" </dev/null |
@@ -71,15 +83,22 @@ status_via() {
 	esac
 }
 
-@test "the same hostile paths get the same status through nginx, lighttpd FastCGI, lighttpd CGI and CGI" {
+@test "the same hostile paths get the same status through nginx, lighttpd FastCGI and CGI, Apache CGI, and CGI" {
 	command -v lighttpd >/dev/null || skip "lighttpd is not installed"
 	fails=0
 	while read -r want path; do
 		[ -n "$want" ] || continue
-		for how in nginx lighttpd-fastcgi lighttpd-cgi cgi; do
+		for how in nginx lighttpd-fastcgi lighttpd-cgi apache cgi; do
+			[ "$how" != apache ] || [ -n "${APORT:-}" ] || continue
+			w=$want
+			# Apache's own refusals, which .htaccess cannot change: an encoded NUL and (AllowEncodedSlashes,
+			# server configuration only) an encoded slash are its 404 before gatehouse runs.
+			if [ "$how" = apache ]; then
+				case $path in *%00*|*%2F*|*%2f*) w=404 ;; esac
+			fi
 			got=$(status_via "$how" "$path")
-			if [ "$got" != "$want" ]; then
-				echo "$path via $how: want $want, got $got" >&2
+			if [ "$got" != "$w" ]; then
+				echo "$path via $how: want $w, got $got" >&2
 				fails=$((fails + 1))
 			fi
 		done
