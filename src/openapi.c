@@ -155,6 +155,16 @@ field_schema(const struct field *f)
 			json_object_array_add(e, jstr(*l));
 		json_object_object_add(s, "enum", e);
 		break;
+	case FT_STATUS:
+		/* What PATCH accepts under the configured status_names (validate.c): "disabled" only under published. */
+		e = json_object_new_array();
+		json_object_array_add(e, jstr("active"));
+		if (cfg.status_names == STATUS_NAMES_PUBLISHED)
+			json_object_array_add(e, jstr("disabled"));
+		json_object_array_add(e, jstr("suspended"));
+		json_object_array_add(e, jstr("deactivated"));
+		json_object_object_add(s, "enum", e);
+		break;
 	case FT_INT:
 		json_object_object_add(s, "minimum", json_object_new_int64(f->imin));
 		json_object_object_add(s, "maximum", json_object_new_int64(f->imax));
