@@ -113,11 +113,14 @@ read_body_to_end(struct buf *b)
 
 /* Reads the request body into b; BODY_TOO_LARGE and BODY_SHORT as app_handle expects. */
 static int
-read_body(const char *clen, struct buf *b)
+read_body(const char *clen, const char *role, struct buf *b)
 {
 	long long	 n = 0;
 
 	buf_reset(b);
+	/* A FastCGI Authorizer gets no FCGI_STDIN stream at all (FastCGI 1.0 section 6.3): nothing to read. */
+	if (role != NULL && strcmp(role, "AUTHORIZER") == 0)
+		return BODY_OK;
 	/* No CONTENT_LENGTH: as plain CGI there is no body (RFC 3875 section 4.1.2: a server that has one must
 	   set it, and nothing promises an end of file on stdin); under FastCGI the stream says where it ends. */
 	if (clen == NULL || *clen == '\0')
@@ -211,7 +214,7 @@ loop_run(void)
 		env.forwarded_for = env_copy(&app.arena, "HTTP_X_FORWARDED_FOR");
 		env.real_ip = env_copy(&app.arena, "HTTP_X_REAL_IP");
 
-		state = read_body(env.content_length, &body);
+		state = read_body(env.content_length, env.fcgi_role, &body);
 		if (!db_ok) {
 			/* Answer every request with 503 until the database opens; the cause is in the log. */
 			static const char unavailable[] = "Status: 503 Service Unavailable\r\n"
