@@ -174,6 +174,23 @@ NOBODY=0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e
 	db "SELECT details FROM audit WHERE action = 'user.export' ORDER BY id DESC LIMIT 1" | jq -e ".outcome == \"completed\" and .selected_rows == $total"
 }
 
+@test "GET /admin/users/export.csv lists the users oldest first" {
+	for i in 1 2 3; do
+		json POST /admin/users/ "{\"username\":\"order$i\",\"password\":\"longenough1\"}"
+		expect 201
+	done
+	as_admin GET /admin/users/export.csv
+	[ "$code" = 200 ]
+	# created_at, the last column: never decreasing down the file, and every user there.
+	tail -n +2 "$BATS_TEST_TMPDIR/body" | tr -d '\r' | sed -E 's/.*,"([^"]*)"$/\1/' >"$BATS_TEST_TMPDIR/created"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/created")" = "$(db "SELECT count(*) FROM users")" ]
+	[ "$(sort -u "$BATS_TEST_TMPDIR/created" | wc -l)" -gt 3 ]
+	run sort -c "$BATS_TEST_TMPDIR/created"
+	[ "$status" -eq 0 ]
+	order=$(grep -o '"order[123]"' "$BATS_TEST_TMPDIR/body" | tr -d '"' | paste -sd ' ')
+	[ "$order" = "order1 order2 order3" ]
+}
+
 @test "PATCH: email, status, role; null means unchanged; the audit row has before and after" {
 	id=$(create_user patchme 'longenough1' viewer)
 	json PATCH "/admin/users/$id" '{"email":"Patch@Example.COM","role":"editor"}'
