@@ -154,6 +154,14 @@ NOBODY=0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e
 	expect 200
 	[ "$(jq -r 'length' <<<"$body")" = 3 ]
 	[ "$(jq -r '.[0]|keys_unsorted|join(",")' <<<"$body")" = "id,username" ]
+	# By username, byte order (as ?sort=username), every user.
+	create_user names-b 'longenough1' viewer >/dev/null
+	create_user names-a 'longenough1' viewer >/dev/null
+	as_admin GET '/admin/users/names/?limit=1000'
+	expect 200
+	names=$(jq -r '.[].username' <<<"$body")
+	[ "$(wc -l <<<"$names")" = "$(db "SELECT count(*) FROM users")" ]
+	[ "$names" = "$(LC_ALL=C sort <<<"$names")" ]
 	as_admin GET '/admin/users/names?limit=1001'
 	invalid '[{"type":"less_than_equal","loc":["query","limit"],"msg":"Input should be less than or equal to 1000","input":"1001","ctx":{"le":1000}}]'
 }
