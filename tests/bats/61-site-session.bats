@@ -9,13 +9,6 @@ teardown_file() { stop_instance; }
 
 ORIGIN_OK() { echo "http://127.0.0.1:$PORT"; }
 
-# site_login NAME PASSWORD: a session-mode login; sets SID (the cookie's value).
-site_login() {
-	req POST /auth/login -H 'X-Gatehouse-Auth-Mode: session' --data-urlencode "username=$1" \
-		--data-urlencode "password=$2"
-	SID=$(grep -i '^Set-Cookie: gatehouse_session=' "$BATS_TEST_TMPDIR/headers" | head -n 1 | sed 's/^[^=]*=//; s/;.*//')
-}
-
 verify() { req GET "/auth/verify$1" "${@:2}"; }
 
 @test "session-mode login: the cookie's attributes; the body carries no token; only a digest is stored" {
@@ -126,38 +119,11 @@ ROWS
 		site_login "rev-$how" rev-pass-1
 		verify "" -H "Cookie: gatehouse_session=$SID"
 		expect 200
-		case $how in
-		logout)
-			req POST /auth/logout/ -H "Cookie: gatehouse_session=$SID" -H "Origin: $(ORIGIN_OK)"
-			expect 204
+		revoke_by "$how" "$id" "rev-$how" rev-pass-1
+		if [ "$how" = logout ]; then
 			grep -q '^Set-Cookie: gatehouse_session=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=Lax' \
-				"$BATS_TEST_TMPDIR/headers" ;;
-		disable)
-			as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"status":"disabled"}'
-			expect 200
-			# Enabled again at once: the session stays dead (disabling revoked it).
-			as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"status":"active"}'
-			expect 200 ;;
-		change)
-			t=$(login_token "rev-$how" rev-pass-1)
-			req POST /auth/change-password/ -H "Authorization: Bearer $t" -H 'Content-Type: application/json' \
-				--data '{"current_password":"rev-pass-1","new_password":"rev-pass-2"}'
-			expect 204 ;;
-		reset)
-			as_admin POST "/admin/users/$id/reset-password/" -H 'Content-Type: application/json' \
-				--data '{"password":"rev-pass-3"}'
-			expect 204 ;;
-		delete)
-			as_admin DELETE "/admin/users/$id"
-			expect 204 ;;
-		reuse)
-			rt=$(curl -s -X POST "$BASE/auth/login" --data-urlencode "username=rev-$how" \
-				--data-urlencode password=rev-pass-1 | jq -r .refresh_token)
-			req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$rt\"}"
-			expect 200
-			req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$rt\"}"
-			expect 401 ;;
-		esac
+				"$BATS_TEST_TMPDIR/headers"
+		fi
 		verify "" -H "Cookie: gatehouse_session=$SID"
 		problem 401 'Could not validate credentials'
 		req GET /auth/me/ -H "Cookie: gatehouse_session=$SID"

@@ -60,21 +60,8 @@ teardown_file() {
 
 SITE() { echo "http://127.0.0.1:$FA_PORT"; }
 
-# site METHOD PATH [curl args...]: a request to the protected site; sets $code, $body and the headers file.
-site() {
-	local method=$1 path=$2
-	shift 2
-	code=$(curl -sS --max-time 20 -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code}' \
-		-X "$method" "$(SITE)$path" "$@")
-	body=$(cat "$BATS_TEST_TMPDIR/body")
-}
-
-site_login() {
-	SID=$(curl -s -D - -o /dev/null -X POST "$BASE/auth/login" -H 'X-Gatehouse-Auth-Mode: session' \
-		--data-urlencode "username=$1" --data-urlencode "password=$2" |
-		tr -d '\r' | sed -n 's/^Set-Cookie: gatehouse_session=\([^;]*\);.*/\1/p')
-	[ -n "$SID" ]
-}
+# site METHOD PATH [curl args...]: req, sent to the protected site instead of the API.
+site() { BASE=$(SITE) req "$@"; }
 
 HTML='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 
@@ -135,8 +122,8 @@ HTML='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 	[ "$code" = 200 ]
 }
 
-@test "revocation applies on the very next request: logout, disable, password change" {
-	for how in logout disable change; do
+@test "revocation applies on the very next request: logout, disable, password change, reset, delete" {
+	for how in logout disable change reset delete; do
 		echo "revoked by $how" >&2
 		id=$(create_user "fa-$how" 'fa-pass-1' editor)
 		site_login "fa-$how" fa-pass-1
@@ -145,18 +132,7 @@ HTML='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 		[ "$code" = 200 ]
 		site GET /app/ -H "Authorization: Bearer $token"
 		[ "$code" = 200 ]
-		case $how in
-		logout)
-			req POST /auth/logout/ -H "Cookie: gatehouse_session=$SID" -H "Origin: http://127.0.0.1:$PORT"
-			expect 204 ;;
-		disable)
-			as_admin POST "/admin/users/$id/deactivate/"
-			expect 200 ;;
-		change)
-			req POST /auth/change-password/ -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-				--data '{"current_password":"fa-pass-1","new_password":"fa-pass-2"}'
-			expect 204 ;;
-		esac
+		revoke_by "$how" "$id" "fa-$how" fa-pass-1
 		site GET /app/ -H "Cookie: gatehouse_session=$SID" -H "$HTML"
 		[ "$code" = 302 ]
 		site GET /app/ -H "Authorization: Bearer $token"

@@ -47,20 +47,8 @@ teardown_file() {
 	stop_instance
 }
 
-lt() {
-	local method=$1 path=$2
-	shift 2
-	code=$(curl -sS --max-time 20 -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code}' \
-		-X "$method" "http://127.0.0.1:$LPORT$path" "$@")
-	body=$(cat "$BATS_TEST_TMPDIR/body")
-}
-
-site_login() {
-	SID=$(curl -s -D - -o /dev/null -X POST "$BASE/auth/login" -H 'X-Gatehouse-Auth-Mode: session' \
-		--data-urlencode "username=$1" --data-urlencode "password=$2" |
-		tr -d '\r' | sed -n 's/^Set-Cookie: gatehouse_session=\([^;]*\);.*/\1/p')
-	[ -n "$SID" ]
-}
+# lt METHOD PATH [curl args...]: req, sent to lighttpd instead of the API.
+lt() { BASE="http://127.0.0.1:$LPORT" req "$@"; }
 
 HTML='Accept: text/html,application/xhtml+xml,*/*;q=0.8'
 
@@ -119,26 +107,17 @@ HTML='Accept: text/html,application/xhtml+xml,*/*;q=0.8'
 	[ "$body" = 'admins only' ]
 }
 
-@test "revocation applies on the very next request: logout, disable, password change" {
-	for how in logout disable change; do
+@test "revocation applies on the very next request: logout, disable, password change, reset, delete" {
+	for how in logout disable change reset delete; do
 		echo "revoked by $how" >&2
 		id=$(create_user "lt-$how" 'lt-pass-1' editor)
 		site_login "lt-$how" lt-pass-1
 		token=$(login_token "lt-$how" lt-pass-1)
 		lt GET /protected/ -H "Cookie: gatehouse_session=$SID"
 		[ "$code" = 200 ]
-		case $how in
-		logout)
-			req POST /auth/logout/ -H "Authorization: Bearer $token"
-			expect 204 ;;
-		disable)
-			as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"is_active":false}'
-			expect 200 ;;
-		change)
-			req POST /auth/change-password/ -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-				--data '{"current_password":"lt-pass-1","new_password":"lt-pass-2"}'
-			expect 204 ;;
-		esac
+		lt GET /protected/ -H "Authorization: Bearer $token"
+		[ "$code" = 200 ]
+		revoke_by "$how" "$id" "lt-$how" lt-pass-1
 		lt GET /protected/ -H "Cookie: gatehouse_session=$SID" -H "$HTML"
 		[ "$code" = 302 ]
 		lt GET /protected/ -H "Authorization: Bearer $token"

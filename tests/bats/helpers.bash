@@ -130,6 +130,56 @@ login_refused() {
 	problem 401 "Incorrect username or password"
 }
 
+# site_login NAME PASSWORD: a session-mode login (X-Gatehouse-Auth-Mode: session); sets SID, the value of the
+# gatehouse_session cookie, and leaves the answer in $code, $body and the headers file as req does. Fails, naming
+# the status, unless a cookie was set.
+site_login() {
+	req POST /auth/login -H 'X-Gatehouse-Auth-Mode: session' --data-urlencode "username=$1" \
+		--data-urlencode "password=$2"
+	SID=$(grep -i '^Set-Cookie: gatehouse_session=' "$BATS_TEST_TMPDIR/headers" | head -n 1 | sed 's/^[^=]*=//; s/;.*//' |
+		tr -d '\r')
+	[ -n "$SID" ] || fail "site_login $1: no gatehouse_session cookie in the $code answer: ${body:0:300}"
+}
+
+# revoke_by EVENT ID NAME PASSWORD: one of the events that must end every credential of user ID (NAME, PASSWORD)
+# on the very next request: logout (with the site session $SID, from this origin), disable (then enabled again at
+# once: nothing may revive), change (their password), reset (by an admin), delete, reuse (a rotated refresh token
+# presented again; needs refresh_reuse_grace=0). Fails unless the API accepted the event.
+revoke_by() {
+	local how=$1 id=$2 name=$3 password=$4 t rt
+	case $how in
+	logout)
+		req POST /auth/logout/ -H "Cookie: gatehouse_session=$SID" -H "Origin: http://127.0.0.1:$PORT"
+		expect 204 ;;
+	disable)
+		as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"status":"disabled"}'
+		expect 200
+		as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' --data '{"status":"active"}'
+		expect 200 ;;
+	change)
+		t=$(login_token "$name" "$password")
+		req POST /auth/change-password/ -H "Authorization: Bearer $t" -H 'Content-Type: application/json' \
+			--data "$(jq -nc --arg c "$password" --arg n "$password-changed" '{current_password:$c,new_password:$n}')"
+		expect 204 ;;
+	reset)
+		as_admin POST "/admin/users/$id/reset-password/" -H 'Content-Type: application/json' \
+			--data "$(jq -nc --arg p "$password-reset" '{password:$p}')"
+		expect 204 ;;
+	delete)
+		as_admin DELETE "/admin/users/$id"
+		expect 204 ;;
+	reuse)
+		req POST /auth/login --data-urlencode "username=$name" --data-urlencode "password=$password"
+		expect 200
+		rt=$(jq -r .refresh_token <<<"$body")
+		req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$rt\"}"
+		expect 200
+		req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$rt\"}"
+		expect 401 ;;
+	*) fail "revoke_by: no event $how" ;;
+	esac
+}
+
 # --- Assertions. bats runs tests under `set -e`, where a `! cmd` line or an `a && b` line that is not the test's
 # last line checks nothing; these helpers fail loudly instead, and tests/lint.sh refuses the two patterns.
 
