@@ -22,7 +22,31 @@
 
 struct config cfg;
 
-enum ckind { C_PATH, C_INT, C_LEVEL, C_BOOL, C_CAPS, C_NETS, C_HEADER, C_STATUS_NAMES };
+enum ckind { C_PATH, C_INT, C_CHOICE, C_CAPS, C_NETS };
+
+/* A setting that takes one of a few words (compared without regard to case); the error message offers the words
+ * not marked `synonym`. A list ends with a NULL name. */
+struct choice {
+	const char	*name;
+	int		 value;
+	int		 synonym;
+};
+
+static const struct choice levels[] = {
+	{ "error", LOG_ERR, 0 }, { "warning", LOG_WARN, 0 }, { "info", LOG_INFO, 0 }, { "debug", LOG_DEBUG, 0 },
+	{ NULL, 0, 0 }
+};
+static const struct choice bools[] = {
+	{ "on", 1, 0 }, { "off", 0, 0 }, { "yes", 1, 1 }, { "no", 0, 1 }, { "true", 1, 1 }, { "false", 0, 1 },
+	{ NULL, 0, 0 }
+};
+static const struct choice client_headers[] = {
+	{ "x-forwarded-for", CLIENT_HEADER_FORWARDED_FOR, 0 }, { "x-real-ip", CLIENT_HEADER_REAL_IP, 0 },
+	{ NULL, 0, 0 }
+};
+static const struct choice status_name_sets[] = {
+	{ "published", STATUS_NAMES_PUBLISHED, 0 }, { "current", STATUS_NAMES_CURRENT, 0 }, { NULL, 0, 0 }
+};
 
 static const struct ckey {
 	const char	*name;
@@ -31,47 +55,56 @@ static const struct ckey {
 	long long	 min, max;
 	int		 size;		/* of the member: sizeof(int) or sizeof(long) */
 	long long	 scale;
+	const struct choice *choices;	/* C_CHOICE only */
 } ckeys[] = {
-	{ "database", C_PATH, offsetof(struct config, database), 0, 0, 0, 1 },
-	{ "log_file", C_PATH, offsetof(struct config, log_file), 0, 0, 0, 1 },
-	{ "setup_token", C_PATH, offsetof(struct config, setup_token), 0, 0, 0, 1 },
-	{ "log_level", C_LEVEL, offsetof(struct config, log_level), 0, 0, sizeof(int), 1 },
-	{ "hash_cost", C_INT, offsetof(struct config, hash_cost), 1, 11, sizeof(int), 1 },
-	{ "access_token_lifetime", C_INT, offsetof(struct config, access_ttl), 1, 86400, sizeof(long), 1 },
-	{ "refresh_token_lifetime", C_INT, offsetof(struct config, refresh_ttl), 1, 31536000, sizeof(long), 1 },
-	{ "body_limit", C_INT, offsetof(struct config, body_limit), 1024, 16 * 1024 * 1024, sizeof(long), 1 },
-	{ "busy_timeout_ms", C_INT, offsetof(struct config, busy_timeout_ms), 0, 600000, sizeof(int), 1 },
-	{ "password_min_length", C_INT, offsetof(struct config, password_min_length), 8, 256, sizeof(int), 1 },
-	{ "workers", C_INT, offsetof(struct config, workers), 1, 256, sizeof(int), 1 },
-	{ "registration", C_BOOL, offsetof(struct config, registration), 0, 0, sizeof(int), 1 },
-	{ "api_key_query", C_BOOL, offsetof(struct config, api_key_query), 0, 0, sizeof(int), 1 },
-	{ "login_failures_per_account", C_INT, offsetof(struct config, throttle_account), 1, 1000, sizeof(int), 1 },
+	{ "database", C_PATH, offsetof(struct config, database), 0, 0, 0, 1, NULL },
+	{ "log_file", C_PATH, offsetof(struct config, log_file), 0, 0, 0, 1, NULL },
+	{ "setup_token", C_PATH, offsetof(struct config, setup_token), 0, 0, 0, 1, NULL },
+	{ "log_level", C_CHOICE, offsetof(struct config, log_level), 0, 0, sizeof(int), 1, levels },
+	{ "hash_cost", C_INT, offsetof(struct config, hash_cost), 1, 11, sizeof(int), 1, NULL },
+	{ "access_token_lifetime", C_INT, offsetof(struct config, access_ttl), 1, 86400, sizeof(long), 1, NULL },
+	{ "refresh_token_lifetime", C_INT, offsetof(struct config, refresh_ttl), 1, 31536000, sizeof(long), 1, NULL },
+	{ "body_limit", C_INT, offsetof(struct config, body_limit), 1024, 16 * 1024 * 1024, sizeof(long), 1, NULL },
+	{ "busy_timeout_ms", C_INT, offsetof(struct config, busy_timeout_ms), 0, 600000, sizeof(int), 1, NULL },
+	{ "password_min_length", C_INT, offsetof(struct config, password_min_length), 8, 256, sizeof(int), 1, NULL },
+	{ "workers", C_INT, offsetof(struct config, workers), 1, 256, sizeof(int), 1, NULL },
+	{ "registration", C_CHOICE, offsetof(struct config, registration), 0, 0, sizeof(int), 1, bools },
+	{ "api_key_query", C_CHOICE, offsetof(struct config, api_key_query), 0, 0, sizeof(int), 1, bools },
+	{ "login_failures_per_account", C_INT, offsetof(struct config, throttle_account), 1, 1000, sizeof(int), 1,
+	    NULL },
 	{ "login_failures_per_account_total", C_INT, offsetof(struct config, throttle_account_total), 1, 100000,
-	    sizeof(int), 1 },
-	{ "login_failures_per_address", C_INT, offsetof(struct config, throttle_address), 1, 100000, sizeof(int), 1 },
+	    sizeof(int), 1, NULL },
+	{ "login_failures_per_address", C_INT, offsetof(struct config, throttle_address), 1, 100000, sizeof(int), 1,
+	    NULL },
 	{ "login_known_address_lifetime", C_INT, offsetof(struct config, known_lifetime), 0, 31536000, sizeof(long),
-	    1 },
-	{ "trusted_proxies", C_NETS, offsetof(struct config, trusted_proxies), 0, 0, 0, 1 },
-	{ "client_address_header", C_HEADER, offsetof(struct config, client_header), 0, 0, sizeof(int), 1 },
-	{ "rate_limit_admin_writes", C_INT, offsetof(struct config, rate_admin_writes), 0, 1000000, sizeof(int), 1 },
-	{ "rate_limit_refresh", C_INT, offsetof(struct config, rate_refresh), 0, 1000000, sizeof(int), 1 },
-	{ "rate_limit_register", C_INT, offsetof(struct config, rate_register), 0, 1000000, sizeof(int), 1 },
-	{ "max_sessions_per_user", C_INT, offsetof(struct config, max_sessions), 1, 100000, sizeof(int), 1 },
-	{ "max_api_keys_per_user", C_INT, offsetof(struct config, max_api_keys), 1, 100000, sizeof(int), 1 },
-	{ "prune_interval", C_INT, offsetof(struct config, prune_interval), 0, 86400, sizeof(long), 1 },
-	{ "audit_key_file", C_PATH, offsetof(struct config, audit_key_file), 0, 0, 0, 1 },
+	    1, NULL },
+	{ "trusted_proxies", C_NETS, offsetof(struct config, trusted_proxies), 0, 0, 0, 1, NULL },
+	{ "client_address_header", C_CHOICE, offsetof(struct config, client_header), 0, 0, sizeof(int), 1,
+	    client_headers },
+	{ "rate_limit_admin_writes", C_INT, offsetof(struct config, rate_admin_writes), 0, 1000000, sizeof(int), 1,
+	    NULL },
+	{ "rate_limit_refresh", C_INT, offsetof(struct config, rate_refresh), 0, 1000000, sizeof(int), 1, NULL },
+	{ "rate_limit_register", C_INT, offsetof(struct config, rate_register), 0, 1000000, sizeof(int), 1, NULL },
+	{ "max_sessions_per_user", C_INT, offsetof(struct config, max_sessions), 1, 100000, sizeof(int), 1, NULL },
+	{ "max_api_keys_per_user", C_INT, offsetof(struct config, max_api_keys), 1, 100000, sizeof(int), 1, NULL },
+	{ "prune_interval", C_INT, offsetof(struct config, prune_interval), 0, 86400, sizeof(long), 1, NULL },
+	{ "audit_key_file", C_PATH, offsetof(struct config, audit_key_file), 0, 0, 0, 1, NULL },
 	{ "audit_anchor_interval", C_INT, offsetof(struct config, audit_anchor_interval), 0, 604800, sizeof(long),
-	    1 },
-	{ "login_failure_window", C_INT, offsetof(struct config, throttle_window), 1, 86400, sizeof(long), 1 },
-	{ "login_absolute_lifetime", C_INT, offsetof(struct config, login_ttl), 1, 315360000, sizeof(long), 1 },
-	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1 },
-	{ "session_idle_timeout", C_INT, offsetof(struct config, session_idle), 1, 31536000, sizeof(long), 1 },
-	{ "session_lifetime", C_INT, offsetof(struct config, session_lifetime), 1, 31536000, sizeof(long), 1 },
-	{ "status_names", C_STATUS_NAMES, offsetof(struct config, status_names), 0, 0, sizeof(int), 1 },
-	{ "login_block_time", C_INT, offsetof(struct config, throttle_block), 1, 3600, sizeof(long), 1 },
-	{ "permissions_admin", C_CAPS, offsetof(struct config, role_caps) + ROLE_ADMIN * sizeof(unsigned), 0, 0, 0, 1 },
-	{ "permissions_editor", C_CAPS, offsetof(struct config, role_caps) + ROLE_EDITOR * sizeof(unsigned), 0, 0, 0, 1 },
-	{ "permissions_viewer", C_CAPS, offsetof(struct config, role_caps) + ROLE_VIEWER * sizeof(unsigned), 0, 0, 0, 1 },
+	    1, NULL },
+	{ "login_failure_window", C_INT, offsetof(struct config, throttle_window), 1, 86400, sizeof(long), 1, NULL },
+	{ "login_absolute_lifetime", C_INT, offsetof(struct config, login_ttl), 1, 315360000, sizeof(long), 1, NULL },
+	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1, NULL },
+	{ "session_idle_timeout", C_INT, offsetof(struct config, session_idle), 1, 31536000, sizeof(long), 1, NULL },
+	{ "session_lifetime", C_INT, offsetof(struct config, session_lifetime), 1, 31536000, sizeof(long), 1, NULL },
+	{ "status_names", C_CHOICE, offsetof(struct config, status_names), 0, 0, sizeof(int), 1,
+	    status_name_sets },
+	{ "login_block_time", C_INT, offsetof(struct config, throttle_block), 1, 3600, sizeof(long), 1, NULL },
+	{ "permissions_admin", C_CAPS, offsetof(struct config, role_caps) + ROLE_ADMIN * sizeof(unsigned), 0, 0, 0, 1,
+	    NULL },
+	{ "permissions_editor", C_CAPS, offsetof(struct config, role_caps) + ROLE_EDITOR * sizeof(unsigned), 0, 0, 0, 1,
+	    NULL },
+	{ "permissions_viewer", C_CAPS, offsetof(struct config, role_caps) + ROLE_VIEWER * sizeof(unsigned), 0, 0, 0, 1,
+	    NULL },
 };
 
 void
@@ -220,6 +253,34 @@ config_check(const struct config *c, const char *path)
 	return 0;
 }
 
+/* Stores the value of the word v among k's choices in *dst; otherwise logs "<name> must be a, b or c" with the
+ * file and line and returns -1. */
+static int
+set_choice(const struct ckey *k, const char *v, int *dst, const char *path, int line)
+{
+	const struct choice	*c;
+	char			 offered[256];
+	size_t			 len = 0, n = 0, shown = 0;
+
+	for (c = k->choices; c->name != NULL; c++)
+		if (strcasecmp(v, c->name) == 0) {
+			*dst = c->value;
+			return 0;
+		}
+	for (c = k->choices; c->name != NULL; c++)
+		shown += !c->synonym;
+	offered[0] = '\0';
+	for (c = k->choices; c->name != NULL && len < sizeof(offered); c++) {
+		if (c->synonym)
+			continue;
+		n++;
+		len += (size_t)snprintf(offered + len, sizeof(offered) - len, "%s%s",
+		    n == 1 ? "" : n == shown ? " or " : ", ", c->name);
+	}
+	log_err("%s:%d: %s must be %s", path, line, k->name, offered);
+	return -1;
+}
+
 static int
 config_set(struct config *c, const struct ckey *k, const char *v, const char *path, int line)
 {
@@ -234,54 +295,8 @@ config_set(struct config *c, const struct ckey *k, const char *v, const char *pa
 		}
 		memcpy(dst, v, strlen(v) + 1);
 		return 0;
-	case C_LEVEL:
-		if (strcmp(v, "error") == 0)
-			n = LOG_ERR;
-		else if (strcmp(v, "warning") == 0)
-			n = LOG_WARN;
-		else if (strcmp(v, "info") == 0)
-			n = LOG_INFO;
-		else if (strcmp(v, "debug") == 0)
-			n = LOG_DEBUG;
-		else {
-			log_err("%s:%d: log_level must be error, warning, info or debug", path, line);
-			return -1;
-		}
-		*(int *)(void *)dst = (int)n;
-		return 0;
-	case C_BOOL:
-		if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
-			n = 1;
-		else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
-			n = 0;
-		else {
-			log_err("%s:%d: %s must be on or off", path, line, k->name);
-			return -1;
-		}
-		*(int *)(void *)dst = (int)n;
-		return 0;
-	case C_HEADER:
-		if (strcasecmp(v, "x-forwarded-for") == 0)
-			n = CLIENT_HEADER_FORWARDED_FOR;
-		else if (strcasecmp(v, "x-real-ip") == 0)
-			n = CLIENT_HEADER_REAL_IP;
-		else {
-			log_err("%s:%d: %s must be x-forwarded-for or x-real-ip", path, line, k->name);
-			return -1;
-		}
-		*(int *)(void *)dst = (int)n;
-		return 0;
-	case C_STATUS_NAMES:
-		if (strcmp(v, "published") == 0)
-			n = STATUS_NAMES_PUBLISHED;
-		else if (strcmp(v, "current") == 0)
-			n = STATUS_NAMES_CURRENT;
-		else {
-			log_err("%s:%d: status_names must be published or current", path, line);
-			return -1;
-		}
-		*(int *)(void *)dst = (int)n;
-		return 0;
+	case C_CHOICE:
+		return set_choice(k, v, (int *)(void *)dst, path, line);
 	case C_CAPS:
 		return parse_caps(v, (unsigned *)(void *)dst, path, line, k->name);
 	case C_NETS:

@@ -87,6 +87,33 @@ setup() {
 	assert_output_has "bad.conf:1: hash_cost must be a whole number from 1 to 11"
 }
 
+@test "every setting that takes a word: each word in any case is taken, anything else refused naming the words" {
+	$ctl init
+	rows=0
+	while IFS='|' read -r setting words offered; do
+		rows=$((rows + 1))
+		for w in $words; do
+			for v in "$w" "${w^^}"; do
+				printf 'database = %s/g.db\n%s = %s\n' "$D" "$setting" "$v" >"$D/w.conf"
+				run "$GATEHOUSE_BIN/gatehouse" -c "$D/w.conf" --check
+				[ "$status" -eq 0 ] || fail "$setting = $v: $output"
+			done
+		done
+		printf 'database = %s/g.db\n%s = %s\n' "$D" "$setting" "${words%% *}x" >"$D/w.conf"
+		run "$GATEHOUSE_BIN/gatehouse" -c "$D/w.conf" --check
+		assert_status 1
+		assert_output_has "w.conf:2: $setting must be $offered"
+	done <<'ROWS'
+log_level|error warning info debug|error, warning, info or debug
+registration|on off yes no true false|on or off
+api_key_query|on off yes no true false|on or off
+client_address_header|x-forwarded-for x-real-ip|x-forwarded-for or x-real-ip
+status_names|published current|published or current
+ROWS
+	# A row for every such setting in the configuration table.
+	[ "$rows" -eq "$(grep -c '^[[:space:]]*{ "[a-z_]*", C_CHOICE,' "$GATEHOUSE_SRC/src/config.c")" ]
+}
+
 @test "a missing configuration named with -c is an error" {
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/none.conf" --check
 	assert_status 1
