@@ -592,7 +592,10 @@ ctl_import(const char *path, const char *format)
 	return bad > 0 ? 1 : 0;
 }
 
-/* export: every user with its hash, in the format import reads (JSON), to a 0600 file or standard output. */
+/*
+ * export: every user with its hash, in the format import reads (JSON), to a 0600 file or standard output. The
+ * audit trail records the export first (user.export, password_hashes true); without that row nothing is written.
+ */
 int
 ctl_export(const char *path)
 {
@@ -606,6 +609,22 @@ ctl_export(const char *path)
 	FILE			*f = stdout;
 
 	arena_init(&a, 16 * 1024 * 1024);
+	if (path != NULL && strcmp(path, "-") != 0) {
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600)) == -1 ||
+		    (f = fdopen(fd, "w")) == NULL) {
+			fprintf(stderr, "gatehousectl: cannot create %s as %s: %s\n", path, priv_who(), strerror(errno));
+			if (fd != -1)
+				close(fd);
+			f = stdout;
+			path = NULL;	/* not ours to remove */
+			goto done;
+		}
+	}
+	if ((status = call("POST", "/admin/users/export-hashes", NULL, NULL, &resp)) != 204) {
+		print_error("export", status, resp);
+		json_object_put(resp);
+		goto done;
+	}
 	for (;;) {
 		snprintf(q, sizeof(q), "skip=%lld&limit=200", skip);
 		status = call("GET", "/admin/users/", q, NULL, &resp);
@@ -639,26 +658,25 @@ ctl_export(const char *path)
 		if (skip >= total)
 			break;
 	}
-	if (path != NULL && strcmp(path, "-") != 0) {
-		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600)) == -1 ||
-		    (f = fdopen(fd, "w")) == NULL) {
-			fprintf(stderr, "gatehousectl: cannot create %s as %s: %s\n", path, priv_who(), strerror(errno));
-			if (fd != -1)
-				close(fd);
-			goto done;
-		}
-	}
 	fprintf(f, "%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	if (f != stdout && fclose(f) != 0) {
-		fprintf(stderr, "gatehousectl: cannot write %s: %s\n", path, strerror(errno));
-		goto done;
-	}
-	if (f != stdout)
+	if (f != stdout) {
+		FILE *closing = f;
+
+		f = stdout;
+		if (fclose(closing) != 0) {
+			fprintf(stderr, "gatehousectl: cannot write %s: %s\n", path, strerror(errno));
+			goto done;
+		}
 		printf("%zu users exported to %s (with their password hashes: keep it private)\n",
 		    json_object_array_length(all), path);
+	}
 	rc = 0;
 done:
+	if (f != stdout)
+		fclose(f);
+	if (rc != 0 && path != NULL && strcmp(path, "-") != 0)
+		unlink(path);	/* no partial or empty copy left behind */
 	json_object_put(all);
 	arena_free(&a);
 	return rc;

@@ -859,6 +859,7 @@ enum err h_audit_export(struct req *, struct reply *);
 enum err h_health(struct req *, struct reply *);
 enum err h_users_revoke(struct req *, struct reply *);	/* gatehousectl only */
 enum err h_users_import(struct req *, struct reply *);	/* gatehousectl only */
+enum err h_users_export_hashes(struct req *, struct reply *);	/* gatehousectl only */
 void	 user_json(struct buf *, const struct user *, int with_quota);
 void	 csv_cell(struct buf *, const char *);		/* quoted, OWASP formula guard */
 void	 time_isoformat(struct buf *, int64_t us);	/* Python's isoformat(): ...+00:00 */

@@ -64,6 +64,7 @@ static const struct route routes[] = {
 static const struct route cli_routes[] = {
 	{ M_POST, "/admin/users/{}/revoke", h_users_revoke, U, NULL, NULL, P_USER_ID, RATE_NONE },
 	{ M_POST, "/admin/users/import", h_users_import, U, &schema_user_import, NULL, P_NONE, RATE_NONE },
+	{ M_POST, "/admin/users/export-hashes", h_users_export_hashes, U, NULL, NULL, P_NONE, RATE_NONE },
 };
 
 #undef U

@@ -261,9 +261,17 @@ last_audit() { sqlite3 "$INST/gatehouse.db" "SELECT action || '|' || coalesce(ac
 	[ "$(jq length "$BATS_TEST_TMPDIR/users.json")" -eq "$total" ]
 	[ "$(jq -r '.[] | select(.username == "carol") | .password_hash' "$BATS_TEST_TMPDIR/users.json")" = \
 		"$(sqlite3 "$INST/gatehouse.db" "SELECT password_hash FROM users WHERE username = 'carol'")" ]
+	# The trail says who copied the hashes out, before the file was written.
+	[ "$(last_audit)" = "user.export||cli:$(me)" ]
+	[ "$(db "SELECT json_extract(details, '$.password_hashes') || json_extract(details, '$.format')
+		FROM audit ORDER BY id DESC LIMIT 1")" = 1json ]
+	rows=$(db "SELECT count(*) FROM audit")
 	run ctl export -o "$BATS_TEST_TMPDIR/users.json"
 	[ "$status" -eq 1 ]
 	[[ $output == *"cannot create $BATS_TEST_TMPDIR/users.json"*"File exists"* ]]
+	# Nothing was exported, so nothing is recorded; the file already there is left alone.
+	[ "$(db "SELECT count(*) FROM audit")" -eq "$rows" ]
+	[ "$(jq length "$BATS_TEST_TMPDIR/users.json")" -eq "$total" ]
 	# Into a fresh database: the same users, carol's password works there.
 	mkdir "$BATS_TEST_TMPDIR/other"
 	sed "s|$INST|$BATS_TEST_TMPDIR/other|g" "$INST/gatehouse.conf" >"$BATS_TEST_TMPDIR/other/gatehouse.conf"
