@@ -1,9 +1,12 @@
 // signin.js: signs in with a site session (X-Gatehouse-Auth-Mode: session) and returns to rd when it is a path
-// on this origin.
+// on this origin. With mode=cookie (what the admin console asks for) it signs in with the reference's cookie mode
+// instead (X-GeoLens-Auth-Mode: cookie): the refresh token goes into its HttpOnly cookie, from which the console
+// takes its access tokens; reason=expired says why the console sent the browser here.
 import { api, problemText, safeReturn, say } from './gatehouse.js';
 
 const params = new URLSearchParams(window.location.search);
 const target = safeReturn(params.get('rd'));
+const cookieMode = params.get('mode') === 'cookie';
 const form = document.getElementById('signin');
 const message = document.getElementById('message');
 const submit = document.getElementById('submit');
@@ -43,7 +46,7 @@ async function onSubmit(event) {
 	const { status, body, headers } = await api('/auth/login', {
 		method: 'POST',
 		form: { username, password },
-		headers: { 'X-Gatehouse-Auth-Mode': 'session' },
+		headers: cookieMode ? { 'X-GeoLens-Auth-Mode': 'cookie' } : { 'X-Gatehouse-Auth-Mode': 'session' },
 	});
 	submit.disabled = false;
 	submit.textContent = 'Sign in';
@@ -85,8 +88,26 @@ async function onSubmit(event) {
 
 form.addEventListener('submit', onSubmit);
 
+if (cookieMode) {
+	// The console needs its own sign-in (a site session does not reach the admin API): always show the form.
+	document.getElementById('lead').textContent = 'Sign in to open the admin console.';
+	if (params.get('reason') === 'expired') {
+		say(message, 'Your session has ended. Sign in again to continue where you were.', 'info');
+	} else if (params.get('reason') === 'password') {
+		say(message, 'Your password was changed and every session ended. Sign in with the new password.', 'ok');
+	}
+	fields.username.focus();
+} else if (params.get('signedout') === '1') {
+	say(message, 'You are signed out.', 'ok');
+	fields.username.focus();
+} else {
+	checkSignedIn();
+}
+
 // Already signed in? Say so instead of asking again.
-api('/auth/me/').then(({ status, body }) => {
-	if (status === 200 && body && body.username) showSignedIn(body);
-	else fields.username.focus();
-});
+function checkSignedIn() {
+	api('/auth/me/').then(({ status, body }) => {
+		if (status === 200 && body && body.username) showSignedIn(body);
+		else fields.username.focus();
+	});
+}
