@@ -227,10 +227,24 @@ h_me(struct req *r, struct reply *rep)
 static enum err
 guess_blocked(struct req *r, struct reply *rep, const char *name, size_t len)
 {
-	long wait;
+	long		 wait;
+	enum db_rc	 rc;
 
-	if ((wait = throttle_login_check(r, name, len)) == 0)
+	/* The guess is counted before the hash, in the transaction that checked the block: otherwise each worker
+	   could pass the check before any of them counted, and `workers` guesses more would slip past the limit.
+	   A success gives its count back (throttle_login_succeeded). A guess that cannot be counted is not made:
+	   503 with Retry-After (fail closed, OWASP Authentication cheat sheet). */
+	if ((rc = db_begin()) != DB_OK)
+		return ERR_UNAVAILABLE;
+	if ((wait = throttle_login_check(r, name, len)) == 0) {
+		if ((rc = throttle_login_failed(r, name, len)) != DB_OK || (rc = db_commit()) != DB_OK) {
+			db_rollback();
+			log_warn("cannot count a password guess; refused");
+			return ERR_UNAVAILABLE;
+		}
 		return ERR_OK;
+	}
+	db_rollback();
 	if (wait < 0)
 		return ERR_UNAVAILABLE;
 	r->event = "login.throttled";
@@ -239,22 +253,26 @@ guess_blocked(struct req *r, struct reply *rep, const char *name, size_t len)
 }
 
 /*
- * A failed password guess (login, change-password) leaves an audit row of its own and counts against the
- * throttle, in one transaction apart from the request's (the request fails, both stay).
+ * A failed password guess (login, change-password) leaves an audit row of its own, in a transaction apart from
+ * the request's (the request fails, the row stays); guess_blocked counted it already. ERR_OK, or 503 when the
+ * row cannot be written (an unaudited guess is not answered as an ordinary failure).
  */
-static void
+static enum err
 guess_failed(struct req *r, const struct user *who, const char *action, const char *resource_id,
     const char *details, const char *name, size_t len)
 {
 	enum db_rc rc;
 
+	(void)name;
+	(void)len;
 	if ((rc = db_begin()) != DB_OK ||
 	    (rc = audit_log_as(r, who, action, "user", resource_id, details)) != DB_OK ||
-	    (rc = throttle_login_failed(r, name, len)) != DB_OK ||
 	    (rc = db_commit()) != DB_OK) {
 		db_rollback();
 		log_warn("cannot record a failed password guess (%s)", action);
+		return ERR_UNAVAILABLE;
 	}
+	return ERR_OK;
 }
 
 static enum err
@@ -266,8 +284,10 @@ login_failed(struct req *r, const struct user *who, const char *name, size_t len
 	while (i < len && cps++ < 150)
 		for (i++; i < len && ((unsigned char)name[i] & 0xc0) == 0x80; i++)
 			;
-	guess_failed(r, who, "user.login.failure", NULL,
-	    jw_object(r->arena, "username", arena_strndup(r->arena, name, i), "reason", reason, NULL), name, len);
+	if (guess_failed(r, who, "user.login.failure", NULL,
+	    jw_object(r->arena, "username", arena_strndup(r->arena, name, i), "reason", reason, NULL), name, len)
+	    != ERR_OK)
+		return ERR_UNAVAILABLE;
 	return ERR_LOGIN_FAILED;
 }
 
@@ -661,9 +681,14 @@ h_change_password(struct req *r, struct reply *rep)
 again:
 	if ((rc = db_user_by_login(r->arena, name, strlen(name), &u)) != DB_OK)
 		return rc == DB_NONE ? ERR_UNAUTHORIZED : db_err(rc);
+	/* A reset, change or disabling that committed since this request was authenticated ended its session:
+	   401, not a verdict on a password the caller typed against the old one. */
+	if (u.epoch != r->who.epoch)
+		return ERR_UNAUTHORIZED;
 	if (!password_verify(cur->s, cur->len, u.password_hash)) {
-		guess_failed(r, &u, "user.change_password.failure", u.id,
-		    jw_object(r->arena, "reason", "invalid_current_password", NULL), name, strlen(name));
+		if (guess_failed(r, &u, "user.change_password.failure", u.id,
+		    jw_object(r->arena, "reason", "invalid_current_password", NULL), name, strlen(name)) != ERR_OK)
+			return ERR_UNAVAILABLE;
 		return reply_error(rep, ERR_BAD_REQUEST, "Current password is incorrect");
 	}
 	if (password_hash(nw->s, nw->len, cfg.hash_cost, hash, sizeof(hash)) == -1)

@@ -135,12 +135,30 @@ throttle_login_failed(struct req *r, const char *name, size_t len)
 enum db_rc
 throttle_login_succeeded(struct req *r, const char *name, size_t len)
 {
+	const int	 limit[3] = { cfg.throttle_account, cfg.throttle_account_total, cfg.throttle_address };
+	int64_t		 block = (int64_t)cfg.throttle_block * 1000000;
 	struct tkeys	 k;
 	struct throttle	 t;
 	enum db_rc	 rc;
+	int		 i;
 
 	if (keys_of(r, name, len, &k) == -1)
 		return DB_FAIL;
+	/* The attempt was counted before the hash (throttle_login_failed): give it back on the account and the
+	   address, and lift a block this very attempt set. */
+	for (i = TK_ACCOUNT; i <= TK_ADDRESS; i++) {
+		if ((rc = db_throttle_get(k.key[i], &t)) == DB_NONE)
+			continue;
+		if (rc != DB_OK)
+			return rc;
+		if (t.blocked_until == r->now + block) {
+			t.blocked_until = 0;
+			t.failures = limit[i] - 1;
+		} else if (t.failures > 0)
+			t.failures--;
+		if ((rc = db_throttle_put(k.key[i], &t)) != DB_OK)
+			return rc;
+	}
 	if ((rc = db_throttle_clear(k.key[TK_PAIR])) != DB_OK || cfg.known_lifetime == 0)
 		return rc;
 	memset(&t, 0, sizeof(t));

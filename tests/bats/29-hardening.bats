@@ -139,3 +139,53 @@ new_key() {
 	[ "$code" = 201 ]
 	with_setting rate_limit_admin_writes 0
 }
+
+@test "parallel wrong guesses: at most login_failures_per_account get 401, the rest 429, none 5xx" {
+	with_setting workers 8	# more workers, more guesses that could pass the check before any is counted
+	create_user guessed 'guessed-pass-1' viewer >/dev/null
+	pids=()
+	for i in $(seq 30); do
+		curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE/auth/login" -H "X-Forwarded-For: 198.51.100.99" \
+			--data-urlencode username=guessed --data-urlencode "password=wrong-$i" >"$BATS_TEST_TMPDIR/guess.$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	cat "$BATS_TEST_TMPDIR"/guess.* | sort | uniq -c
+	[ "$(cat "$BATS_TEST_TMPDIR"/guess.* | grep -c '^401$')" = 5 ]	# login_failures_per_account (5)
+	[ "$(cat "$BATS_TEST_TMPDIR"/guess.* | grep -c '^429$')" = 25 ]
+	# a success gives its count back: four wrong and one right leave room for four more wrong from there
+	create_user guessed2 'guessed2-pass-1' viewer >/dev/null
+	for i in 1 2 3 4; do
+		req POST /auth/login -H "X-Forwarded-For: 198.51.100.98" --data-urlencode username=guessed2 \
+			--data-urlencode "password=wrong-$i"
+		[ "$code" = 401 ]
+	done
+	req POST /auth/login -H "X-Forwarded-For: 198.51.100.98" --data-urlencode username=guessed2 \
+		--data-urlencode password=guessed2-pass-1
+	[ "$code" = 200 ]
+	with_setting workers 2
+}
+
+@test "a guess that cannot be counted (database locked) answers 503 with Retry-After, never 401" {
+	with_setting busy_timeout_ms 200
+	create_user lockedout 'lockedout-pass-1' viewer >/dev/null
+	fifo=$BATS_TEST_TMPDIR/lock
+	mkfifo "$fifo"
+	sqlite3 "$INST/gatehouse.db" <"$fifo" >/dev/null 2>&1 &
+	holder=$!
+	exec 5>"$fifo"
+	echo 'BEGIN IMMEDIATE;' >&5
+	sleep 0.5
+	req POST /auth/login -H "X-Forwarded-For: 198.51.100.97" --data-urlencode username=lockedout \
+		--data-urlencode password=wrong-password
+	echo 'COMMIT;' >&5
+	exec 5>&-
+	wait "$holder"
+	echo "$code $body"
+	[ "$code" = 503 ]
+	[ -n "$(header Retry-After)" ]
+	with_setting busy_timeout_ms 5000
+	req POST /auth/login -H "X-Forwarded-For: 198.51.100.97" --data-urlencode username=lockedout \
+		--data-urlencode password=wrong-password
+	[ "$code" = 401 ]
+}
