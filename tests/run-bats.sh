@@ -1,6 +1,8 @@
 #!/bin/sh
 # run-bats.sh: the integration suite. Every file starts its own nginx and gatehouse on a free loopback port with
 # a fresh database, and drives them with curl. Prints TAP.
+# GATEHOUSE_TEST_DATABASE=postgresql runs it on PostgreSQL: one throwaway cluster for the run (tests/pg-cluster.sh,
+# a Unix socket in a folder of its own, no TCP), a fresh database in it for each instance, all gone at the end.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/.." && pwd)}"
@@ -14,6 +16,29 @@ for tool in bats nginx curl jq sqlite3; do
 done
 PATH="$PATH:/usr/sbin:/sbin"
 export PATH
+case ${GATEHOUSE_TEST_DATABASE:=sqlite} in
+sqlite) ;;
+postgresql)
+	for tool in psql createdb dropdb pg_dump; do
+		command -v "$tool" >/dev/null 2>&1 || { echo "Bail out! $tool is not installed (apt-get install postgresql)"; exit 1; }
+	done
+	GATEHOUSE_TEST_PGHOST=$(mktemp -u "${TMPDIR:-/tmp}/gatehouse-pg.XXXXXX")
+	if ! "$here/pg-cluster.sh" start "$GATEHOUSE_TEST_PGHOST" >/dev/null; then
+		echo "Bail out! could not start a PostgreSQL cluster in $GATEHOUSE_TEST_PGHOST"
+		exit 1
+	fi
+	trap '"$here/pg-cluster.sh" stop "$GATEHOUSE_TEST_PGHOST"' EXIT
+	trap 'exit 130' INT TERM
+	# The server's own programs (pg_ctl, pg_amcheck) beside the client's.
+	PATH="$PATH:$(sed -n 's|^\(/[^ ]*\)/postgres .*|\1|p' "$GATEHOUSE_TEST_PGHOST/data/postmaster.opts")"
+	export GATEHOUSE_TEST_PGHOST PATH
+	;;
+*)
+	echo "Bail out! GATEHOUSE_TEST_DATABASE=$GATEHOUSE_TEST_DATABASE: want sqlite or postgresql"
+	exit 1
+	;;
+esac
+export GATEHOUSE_TEST_DATABASE
 # In a sanitizer build, reports go to each instance's log; stop_instance (helpers.bash) keeps any it finds in
 # one folder, which tests/bats/99-sanitizers.bats reads last. Leaks are checked by the valgrind run instead.
 GATEHOUSE_SANITIZER_LOGS=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-sanitizers.XXXXXX")

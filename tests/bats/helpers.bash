@@ -30,21 +30,81 @@ free_port() {
 	return 1
 }
 
-# start_instance [gatehouse-run options...]: a fresh folder, database and port; exports INST, PORT, BASE, ADMIN_TOKEN.
+# --- The storage engine under test. GATEHOUSE_TEST_DATABASE=postgresql runs every instance on PostgreSQL: tests/
+# run-bats.sh starts one throwaway cluster for the run (tests/pg-cluster.sh) and exports its socket folder as
+# GATEHOUSE_TEST_PGHOST; each instance gets a fresh database in it. Anything else (the default) is SQLite.
+
+# pg_mode: the suite runs on PostgreSQL.
+pg_mode() {
+	[ "${GATEHOUSE_TEST_DATABASE:-sqlite}" = postgresql ]
+}
+
+# sqlite_only REASON: the test is about SQLite itself (its file, its locks, its tools): skipped on PostgreSQL with
+# REASON shown, so that the skip is counted and seen, never passed silently.
+sqlite_only() {
+	if pg_mode; then
+		skip "SQLite only: $1"
+	fi
+}
+
+# pg_uri NAME: the URI of database NAME in the test cluster.
+pg_uri() {
+	printf 'postgresql:///%s?host=%s&user=gatehouse\n' "$1" "$GATEHOUSE_TEST_PGHOST"
+}
+
+# new_database PATH: a fresh, empty database, printed as the value of `database =` that names it: PATH itself
+# (a SQLite file that does not exist yet), or on PostgreSQL a new database of the test cluster.
+new_database() {
+	if pg_mode; then
+		[ -n "${GATEHOUSE_TEST_PGHOST:-}" ] ||
+			fail "GATEHOUSE_TEST_DATABASE=postgresql needs the cluster tests/run-bats.sh starts: run the file through it"
+		local name
+		name=gh_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+		createdb -h "$GATEHOUSE_TEST_PGHOST" -U gatehouse "$name" || fail "createdb $name failed"
+		pg_uri "$name"
+	else
+		printf '%s\n' "$1"
+	fi
+}
+
+# drop_database DATABASE: drops a PostgreSQL database new_database made (a SQLite file goes with its folder).
+drop_database() {
+	case $1 in
+	postgresql://*)
+		local name=${1#postgresql:///}
+		dropdb -h "$GATEHOUSE_TEST_PGHOST" -U gatehouse --force --if-exists "${name%%\?*}" 2>/dev/null || true
+		;;
+	esac
+}
+
+# start_instance [gatehouse-run options...]: a fresh folder, database and port; exports INST, PORT, BASE, ADMIN_TOKEN
+# and DATABASE (the instance's `database =`: its SQLite file, or its PostgreSQL URI). A --database option serves
+# that database instead of a fresh one (several instances on one PostgreSQL database).
 # A port found free can be taken before nginx binds it: then the instance is started again on another port.
 start_instance() {
-	local attempt
+	local attempt arg own=1
+	for arg in "$@"; do [ "$arg" != --database ] || own=0; done
 	for attempt in 1 2 3; do
 		INST=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bats.XXXXXX")
 		PORT=$(free_port)
 		BASE="http://127.0.0.1:$PORT/api"
-		export INST PORT BASE
+		DATABASE=$INST/gatehouse.db
+		OWN_DATABASE=$own
+		export INST PORT BASE DATABASE OWN_DATABASE
+		if [ "$own" -eq 1 ]; then
+			DATABASE=$(new_database "$INST/gatehouse.db") || return 1
+			set -- --database "$DATABASE" "$@"
+		else
+			DATABASE=$(awk 'p { print; exit } $0 == "--database" { p = 1 }' <<<"$(printf '%s\n' "$@")")
+		fi
 		if printf '%s\n' "$ADMIN_PASSWORD" | "$RUN" --bin "$GATEHOUSE_BIN" --port "$PORT" --admin admin \
 			--password-stdin --set hash_cost=1 $RATE_LIMITS_OFF "$@" "$INST" >"$INST/run.out" 2>&1; then
 			break
 		fi
 		cat "$INST/run.out" >&2
 		"$RUN" --stop "$INST" >/dev/null 2>&1
+		[ "$own" -eq 0 ] || drop_database "$DATABASE"
+		[ "$own" -eq 0 ] || shift 2
 		rm -rf "$INST"
 		[ "$attempt" -lt 3 ] || return 1
 	done
@@ -55,6 +115,7 @@ start_instance() {
 stop_instance() {
 	[ -n "${INST:-}" ] || return 0
 	"$RUN" --stop "$INST" >/dev/null 2>&1 || true
+	[ "${OWN_DATABASE:-1}" -eq 0 ] || drop_database "${DATABASE:-}"
 	# A sanitizer build reports on standard error, which is the instance's log: keep any report for
 	# tests/bats/99-sanitizers.bats before the folder goes.
 	if [ -n "${GATEHOUSE_SANITIZER_LOGS:-}" ] &&
@@ -307,6 +368,108 @@ invalid() {
 	expect 422 "$(jq -nc --argjson d "$1" '{type:"about:blank",title:"Validation Error",status:422,detail:$d}')"
 }
 
+# db_at DATABASE [SQL]: runs SQL (else standard input) on DATABASE, a SQLite file or a PostgreSQL URI, printing
+# rows as sqlite3 does: columns joined by |, NULL empty. On PostgreSQL a boolean prints t or f: compare
+# CAST(x AS INTEGER) where both engines must agree.
+db_at() {
+	local d=$1
+	shift
+	case $d in
+	postgresql://*)
+		if [ $# -eq 0 ]; then
+			psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$d" -f -
+		else
+			psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$d" -c "$1"
+		fi
+		;;
+	*) sqlite3 -cmd ".timeout 5000" "$d" "$@" ;;
+	esac
+}
+
+# db [SQL]: SQL on the instance's database.
 db() {
-	sqlite3 -cmd ".timeout 5000" "$INST/gatehouse.db" "$@"
+	db_at "$DATABASE" "$@"
+}
+
+# --- SQL and database operations that differ between the engines, so that a test states its intent once.
+
+# sql_blob HEX: a literal of the bytes HEX (lower- or upper-case hex digits), e.g. a token's SHA-256 digest.
+sql_blob() {
+	if pg_mode; then printf "'\\\\x%s'::bytea" "$1"; else printf "X'%s'" "$1"; fi
+}
+
+# sql_text_hex EXPR: the upper-case hex of the UTF-8 bytes of the text EXPR.
+sql_text_hex() {
+	if pg_mode; then printf "upper(encode(convert_to(%s, 'UTF8'), 'hex'))" "$1"; else printf 'hex(%s)' "$1"; fi
+}
+
+# db_dump_at DATABASE: the whole database as SQL text (sqlite3 .dump, pg_dump), to search for what must not be
+# stored.
+db_dump_at() {
+	case $1 in
+	postgresql://*) pg_dump --no-owner -d "$1" ;;
+	*) sqlite3 -cmd ".timeout 5000" "$1" .dump ;;
+	esac
+}
+db_dump() { db_dump_at "$DATABASE"; }
+
+# db_integrity_at DATABASE: prints ok when the engine's own check finds the database sound: SQLite's
+# integrity_check; on PostgreSQL, pg_amcheck (the amcheck extension: every B-tree index against its table, and
+# the tables' heap pages).
+db_integrity_at() {
+	case $1 in
+	postgresql://*)
+		local out
+		if out=$(pg_amcheck --install-missing --heapallindexed -d "$1" 2>&1) && [ -z "$out" ]; then
+			echo ok
+		else
+			printf '%s\n' "$out"
+		fi
+		;;
+	*) sqlite3 -cmd ".timeout 5000" "$1" 'PRAGMA integrity_check' ;;
+	esac
+}
+db_integrity() { db_integrity_at "$DATABASE"; }
+
+# db_copy PATH: a consistent copy of the instance's database, taken while it serves, printed as the value of
+# `database =` that names the copy: a SQLite online backup at PATH, or a new PostgreSQL database restored from
+# pg_dump.
+db_copy() {
+	if pg_mode; then
+		local copy
+		copy=$(new_database "$1") || return 1
+		pg_dump --no-owner -d "$DATABASE" | psql -X -q -v ON_ERROR_STOP=1 -d "$copy" >/dev/null ||
+			fail "db_copy: pg_dump | psql into $copy failed"
+		printf '%s\n' "$copy"
+	else
+		rm -f "$1"
+		sqlite3 -cmd ".timeout 5000" "$DATABASE" ".backup '$1'" || fail "db_copy: .backup to $1 failed"
+		printf '%s\n' "$1"
+	fi
+}
+
+# sql_random_bytes N: an expression of N random bytes (N up to 32).
+sql_random_bytes() {
+	if pg_mode; then printf 'substr(sha256(random()::text::bytea), 1, %d)' "$1"; else printf 'randomblob(%d)' "$1"; fi
+}
+
+# hold_write_lock SECONDS: in the background, another process takes the database's write lock for SECONDS, so
+# that requests arriving meanwhile authenticate (reads are not blocked) and then queue for their writes: SQLite's
+# BEGIN IMMEDIATE, or on PostgreSQL the users table locked in EXCLUSIVE mode (plain reads pass, row locks and
+# writes wait). The caller waits for it (wait).
+hold_write_lock() {
+	if pg_mode; then
+		psql -X -q -v ON_ERROR_STOP=1 -d "$DATABASE" \
+			-c "BEGIN; LOCK TABLE users IN EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT;" >/dev/null 3>&- &
+	else
+		printf 'BEGIN IMMEDIATE;\n.shell sleep %s\nCOMMIT;\n' "$1" | sqlite3 "$DATABASE" 3>&- &
+	fi
+}
+
+# pg_only REASON: the test needs PostgreSQL (several hosts' deployment, moving over to it, its outages): skipped
+# with REASON shown unless the suite runs on PostgreSQL (GATEHOUSE_TEST_DATABASE=postgresql, make check runs both).
+pg_only() {
+	if ! pg_mode; then
+		skip "PostgreSQL only: $1"
+	fi
 }
