@@ -223,12 +223,13 @@ post_user() {
 @test "the database holds only yescrypt hashes, never a password" {
 	create_user hashcheck 'plain-text-never-stored' viewer
 	[[ $(db "SELECT password_hash FROM users WHERE username = 'hashcheck'") == '$y$'* ]]
-	dump=$(db .dump)
-	assert_contains "$dump" "CREATE TABLE users"
+	dump=$(db_dump)
+	[[ $dump =~ CREATE\ TABLE\ (public\.)?users ]] || fail "no users table in the dump"
 	refute_contains "$dump" plain-text-never-stored
 	refute_grep -r plain-text-never-stored "$INST/logs"
 }
 
 @test "the database file is 0600" {
+	sqlite_only "the permissions of the database file"
 	[ "$(stat -c %a "$INST/gatehouse.db")" = 600 ]
 }

@@ -5,7 +5,8 @@ load helpers
 
 setup() {
 	D=$BATS_TEST_TMPDIR
-	printf 'database = %s/g.db\nhash_cost = 1\n' "$D" >"$D/g.conf"
+	DBV=$(new_database "$D/g.db")	# the database: $D/g.db, or on PostgreSQL a fresh database's URI
+	printf 'database = %s\nhash_cost = 1\n' "$DBV" >"$D/g.conf"
 	ctl="$GATEHOUSE_BIN/gatehousectl -c $D/g.conf"
 }
 
@@ -26,7 +27,9 @@ setup() {
 	run $ctl init
 	assert_status 0
 	[[ $output =~ "schema version "[0-9]+ ]] || fail "output: $output"
-	[ "$(stat -c %a "$D/g.db")" = 600 ]
+	if ! pg_mode; then
+		[ "$(stat -c %a "$D/g.db")" = 600 ]
+	fi
 	run $ctl init
 	assert_status 0
 	assert_output_has "0 users"
@@ -38,10 +41,14 @@ setup() {
 	[ "$status" -eq 0 ]
 	pw=$(sed -n 's/^password: //p' <<<"$output")
 	[ ${#pw} -eq 20 ]
-	hash=$(sqlite3 "$D/g.db" "SELECT password_hash FROM users WHERE username = 'root'")
+	hash=$(db_at "$DBV" "SELECT password_hash FROM users WHERE username = 'root'")
 	[[ $hash == '$y$'* ]]
-	[ "$(sqlite3 "$D/g.db" "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id")" = admin ]
-	refute_grep -F -q "$pw" "$D/g.db"
+	[ "$(db_at "$DBV" "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id")" = admin ]
+	if pg_mode; then
+		refute_contains "$(db_dump_at "$DBV")" "$pw"
+	else
+		refute_grep -F -q "$pw" "$D/g.db"
+	fi
 }
 
 @test "create-admin reads the password from stdin or a file" {
@@ -49,7 +56,7 @@ setup() {
 	printf 'from-stdin-pw\n' | $ctl create-admin -s alice
 	printf 'from-file-pw\n' >"$D/pw"
 	$ctl create-admin -f "$D/pw" --email Bob@Example.COM bob
-	[ "$(sqlite3 "$D/g.db" "SELECT email FROM users WHERE username = 'bob'")" = Bob@example.com ]
+	[ "$(db_at "$DBV" "SELECT email FROM users WHERE username = 'bob'")" = Bob@example.com ]
 }
 
 @test "create-admin refuses a taken name, a short password and a bad email" {
@@ -69,15 +76,20 @@ setup() {
 @test "a missing database is reported, not created, by gatehouse --check" {
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/g.conf" --check
 	assert_status 1
-	assert_output_has "does not exist" "gatehousectl init"
-	[ ! -e "$D/g.db" ]
+	assert_output_has "gatehousectl init"
+	if pg_mode; then
+		[ "$(db_at "$DBV" "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")" = 0 ]
+	else
+		assert_output_has "does not exist"
+		[ ! -e "$D/g.db" ]
+	fi
 	$ctl init
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/g.conf" --check
 	[ "$status" -eq 0 ]
 }
 
 @test "an unknown setting or a bad value stops start-up with file and line" {
-	printf 'database = %s/g.db\nhash_cots = 3\n' "$D" >"$D/bad.conf"
+	printf 'database = %s\nhash_cots = 3\n' "$DBV" >"$D/bad.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/bad.conf" --check
 	assert_status 1
 	assert_output_has "bad.conf:2: unknown setting \"hash_cots\""
@@ -121,19 +133,19 @@ ROWS
 }
 
 @test "the role matrix can be changed, within the reference's invariants" {
-	printf 'database = %s/g.db\npermissions_editor = upload, manage_users\n' "$D" >"$D/m.conf"
+	printf 'database = %s\npermissions_editor = upload, manage_users\n' "$DBV" >"$D/m.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
 	assert_status 1
 	assert_output_has "only the admin role may have manage_users or manage_settings"
-	printf 'database = %s/g.db\npermissions_admin = upload\n' "$D" >"$D/m.conf"
+	printf 'database = %s\npermissions_admin = upload\n' "$DBV" >"$D/m.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
 	assert_status 1
 	assert_output_has "permissions_admin must keep manage_users and manage_settings"
-	printf 'database = %s/g.db\npermissions_viewer = export, teleport\n' "$D" >"$D/m.conf"
+	printf 'database = %s\npermissions_viewer = export, teleport\n' "$DBV" >"$D/m.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
 	assert_status 1
 	assert_output_has 'unknown capability "teleport"'
-	printf 'database = %s/g.db\npermissions_viewer = none\n' "$D" >"$D/m.conf"
+	printf 'database = %s\npermissions_viewer = none\n' "$DBV" >"$D/m.conf"
 	$ctl init
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
 	[ "$status" -eq 0 ]

@@ -55,7 +55,7 @@ teardown_file() { stop_instance; }
 
 @test "no request in these runs answered 500, and the database is intact" {
 	no_500 "$INST/logs/access.log"
-	[ "$(db 'PRAGMA integrity_check')" = ok ]
+	[ "$(db_integrity)" = ok ]
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$INST/gatehouse.conf" verify-audit
 	[ "$status" -eq 0 ]
 }

@@ -70,15 +70,15 @@ teardown_file() { stop_instance; }
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == "audit trail intact: "*" rows" ]]
 	[[ ${lines[1]} =~ ^head:\ [0-9]+:[0-9a-f]{64}$ ]]
-	db ".backup '$BATS_TEST_TMPDIR/copy.db'"
-	printf 'database = %s/copy.db\naudit_key_file = %s\n' "$BATS_TEST_TMPDIR" "$INST/gatehouse-audit.key" \
-		>"$BATS_TEST_TMPDIR/copy.conf"
-	sqlite3 "$BATS_TEST_TMPDIR/copy.db" "UPDATE audit SET details = '{\"username\":\"forged\"}' WHERE id = 3"
+	copy=$(db_copy "$BATS_TEST_TMPDIR/copy.db")
+	printf 'database = %s\naudit_key_file = %s\n' "$copy" "$INST/gatehouse-audit.key" >"$BATS_TEST_TMPDIR/copy.conf"
+	db_at "$copy" "UPDATE audit SET details = '{\"username\":\"forged\"}' WHERE id = 3"
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$BATS_TEST_TMPDIR/copy.conf" verify-audit
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "audit row 3: its contents do not match its keyed digest (the row was edited, or the chain recomputed without the key)" ]
-	db ".backup '$BATS_TEST_TMPDIR/copy.db'"
-	sqlite3 "$BATS_TEST_TMPDIR/copy.db" "DELETE FROM audit WHERE id = 4"
+	copy=$(db_copy "$BATS_TEST_TMPDIR/copy2.db")
+	printf 'database = %s\naudit_key_file = %s\n' "$copy" "$INST/gatehouse-audit.key" >"$BATS_TEST_TMPDIR/copy.conf"
+	db_at "$copy" "DELETE FROM audit WHERE id = 4"
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$BATS_TEST_TMPDIR/copy.conf" verify-audit
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "audit row 5: rows are missing before this one" ]

@@ -53,7 +53,7 @@ teardown_file() {
 	[ "$(db "SELECT count(*) FROM users WHERE password_hash IS NULL OR password_hash NOT LIKE '\$y\$%'")" = 0 ]
 	[ "$(db "SELECT count(*) FROM users u WHERE u.username LIKE 'crash-%' AND NOT EXISTS (SELECT 1 FROM audit a WHERE a.action = 'user.create' AND a.resource_id = u.id)")" = 0 ]
 	[ "$(db "SELECT count(*) FROM audit a WHERE a.action = 'user.create' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = a.resource_id)")" = 0 ]
-	[ "$(db 'PRAGMA integrity_check')" = ok ]
+	[ "$(db_integrity)" = ok ]
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$INST/gatehouse.conf" verify-audit
 	[ "$status" -eq 0 ]
 	# And the service still answers.
@@ -62,6 +62,7 @@ teardown_file() {
 }
 
 @test "a read-only database file gives 503, not a crash, and service recovers when it is writable again" {
+	sqlite_only "a read-only database file (PostgreSQL's outage: tests/bats/73-pg-down.bats)"
 	stop_gatehouse
 	chattr +i "$INST/gatehouse.db" 2>/dev/null || ci_skip "cannot make a file immutable here"
 	start_gatehouse
@@ -82,6 +83,7 @@ teardown_file() {
 }
 
 @test "a database locked past busy_timeout_ms gives 503 with Retry-After; a shorter lock is waited out" {
+	sqlite_only "SQLite's database-wide write lock and busy_timeout_ms"
 	# Another process holds the write lock for 1.5 s; the configured wait is 0.4 s.
 	printf 'BEGIN IMMEDIATE;\n.shell sleep 1.5\nCOMMIT;\n' | sqlite3 "$INST/gatehouse.db" 3>&- &
 	sleep 0.2
@@ -112,6 +114,7 @@ small_disk() {
 }
 
 @test "a full disk gives 503 with Retry-After, reads still work, and writes recover when space returns" {
+	sqlite_only "the database file on a full disk"
 	small_disk
 	dd if=/dev/zero of="$SMALL/filler" bs=64k 2>/dev/null || true
 	as_admin POST /admin/users/ -H 'Content-Type: application/json' \

@@ -396,7 +396,7 @@ cgi() {
 }
 
 @test "afterwards: integrity_check ok, the users table unchanged, no sanitizer report, no worker restarted" {
-	[ "$(db 'PRAGMA integrity_check')" = ok ]
+	[ "$(db_integrity)" = ok ]
 	[ "$(users_sum)" = "$(cat "$INST/users.sha256")" ]
 	if grep -E 'Sanitizer|runtime error|killed by signal|exited with status' "$INST/logs/gatehouse.log"; then
 		return 1

@@ -27,7 +27,7 @@ make_callers() {
 	CRED_viewer=$(login_token vic "$PASS")
 	CRED_editor=$(login_token edi "$PASS")
 	CRED_expired=$(login_token boss "$PASS")
-	db "UPDATE sessions SET access_expires_at = 0 WHERE access_digest = X'$(printf '%s' "$CRED_expired" | sha256sum | cut -d' ' -f1)'"
+	db "UPDATE sessions SET access_expires_at = 0 WHERE access_digest = $(sql_blob "$(printf '%s' "$CRED_expired" | sha256sum | cut -d' ' -f1)")"
 	db "UPDATE users SET status = 'active' WHERE username = 'gone'"
 	CRED_disabled=$(login_token gone "$PASS")
 	db "UPDATE users SET status = 'disabled' WHERE username = 'gone'"

@@ -31,7 +31,7 @@ race() {
 		db "UPDATE users SET status = 'disabled' WHERE username NOT IN ('$name-a$i', '$name-b$i')"
 		# Another process holds the write lock for 0.4 s (under the busy timeout): both requests authenticate (WAL
 		# readers are not blocked) and then queue for the write, so the rule, not the order of arrival, decides.
-		printf 'BEGIN IMMEDIATE;\n.shell sleep 0.4\nCOMMIT;\n' | sqlite3 "$INST/gatehouse.db" 3>&- &
+		hold_write_lock 0.4
 		sleep 0.1
 		args=(-X "$method")
 		[ "$data" = - ] || args+=(-H 'Content-Type: application/json' --data "$data")
@@ -85,7 +85,7 @@ race() {
 
 @test "after the races: no request answered 500, the database and the audit chain are intact" {
 	no_500 "$INST/logs/access.log"
-	[ "$(db 'PRAGMA integrity_check')" = ok ]
+	[ "$(db_integrity)" = ok ]
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$INST/gatehouse.conf" verify-audit
 	assert_status 0
 }

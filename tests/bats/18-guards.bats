@@ -63,13 +63,11 @@ padded() {
 	run "$ctl" -c "$INST/gatehouse.conf" verify-audit
 	assert_status 0
 	row=$(db "SELECT id FROM audit WHERE action = 'user.create' ORDER BY id DESC LIMIT 1")
-	printf 'database = %s/copy.db\naudit_key_file = %s\n' "$BATS_TEST_TMPDIR" "$INST/gatehouse-audit.key" \
-		>"$BATS_TEST_TMPDIR/copy.conf"
 	for edit in "details = '{\"username\":\"forged\"}'" "actor_id = '$NOBODY'" "actor_username = 'someone-else'" \
 		"action = 'user.update'" "resource_id = '$NOBODY'" "ip_address = '10.9.8.7'" "created_at = created_at + 1"; do
-		rm -f "$BATS_TEST_TMPDIR/copy.db"
-		db ".backup '$BATS_TEST_TMPDIR/copy.db'"
-		sqlite3 "$BATS_TEST_TMPDIR/copy.db" "UPDATE audit SET $edit WHERE id = $row"
+		copy=$(db_copy "$BATS_TEST_TMPDIR/copy.db")
+		printf 'database = %s\naudit_key_file = %s\n' "$copy" "$INST/gatehouse-audit.key" >"$BATS_TEST_TMPDIR/copy.conf"
+		db_at "$copy" "UPDATE audit SET $edit WHERE id = $row"
 		run "$ctl" -c "$BATS_TEST_TMPDIR/copy.conf" verify-audit
 		[ "$status" -eq 1 ] || fail "edit \"$edit\" not detected: $output"
 		[ "${lines[0]}" = "audit row $row: its contents do not match its keyed digest (the row was edited, or the chain recomputed without the key)" ] ||

@@ -30,7 +30,7 @@ pair() {
 	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ ]] || { echo "login $1: $out" >&2; return 1; }
 }
 live_sessions() { db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.id = '$1' AND s.revoked_at IS NULL"; }
-live_keys() { db "SELECT count(*) FROM api_keys k JOIN users u ON u.uid = k.uid WHERE u.id = '$1' AND k.is_active = 1 AND k.key_epoch = u.key_epoch"; }
+live_keys() { db "SELECT count(*) FROM api_keys k JOIN users u ON u.uid = k.uid WHERE u.id = '$1' AND CAST(k.is_active AS INTEGER) = 1 AND k.key_epoch = u.key_epoch"; }
 no_5xx() { local f; for f in "$T"/*.code; do [[ $(cat "$f") != 5* ]] || { echo "$(basename "$f" .code): $(cat "$f") $(cat "${f%.code}")" >&2; return 1; }; done; }
 
 setup() { T=$BATS_TEST_TMPDIR; }
@@ -275,7 +275,7 @@ setup() { T=$BATS_TEST_TMPDIR; }
 	[ "$status" -eq 1 ]
 	run grep -c 'FOREIGN KEY' "$INST/logs/gatehouse.log"
 	[ "$output" = 0 ]
-	[ "$(db 'PRAGMA integrity_check')" = ok ]
+	[ "$(db_integrity)" = ok ]
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$INST/gatehouse.conf" verify-audit
 	[ "$status" -eq 0 ]
 }

@@ -117,9 +117,9 @@ alive() {
 			ACCESS=gat_$(rand43) REFRESH=grt_$(rand43) KEY=gak_$(rand43)
 			far=$((($(date +%s) + 3600) * 1000000))
 			db "INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at, created_at, login_at)
-				SELECT uid, X'$(sha "$ACCESS")', $far, X'$(sha "$REFRESH")', $far, 0, $far - 3600000000 FROM users WHERE id = '$id';
+				SELECT uid, $(sql_blob "$(sha "$ACCESS")"), $far, $(sql_blob "$(sha "$REFRESH")"), $far, 0, $far - 3600000000 FROM users WHERE id = '$id';
 				INSERT INTO api_keys (id, uid, name, digest, fingerprint, scope, key_epoch, created_at)
-				SELECT 'planted-$event', uid, 'k', X'$(sha "$KEY")', 'f', 'full', key_epoch, 0 FROM users WHERE id = '$id'"
+				SELECT 'planted-$event', uid, 'k', $(sql_blob "$(sha "$KEY")"), 'f', 'full', key_epoch, 0 FROM users WHERE id = '$id'"
 			req POST "/admin/users/$id/reject/" -H "Authorization: Bearer $ADMIN_TOKEN"
 		fi
 		[ "$code" = 204 ] || { echo "$event: $code $body" >&2; return 1; }

@@ -54,7 +54,7 @@ refresh() {
 }
 
 @test "login_absolute_lifetime is checked at start-up: out of range stops it with the file and line" {
-	printf 'database = %s/gatehouse.db\nlogin_absolute_lifetime = 0\n' "$INST" >"$BATS_TEST_TMPDIR/bad.conf"
+	printf 'database = %s\nlogin_absolute_lifetime = 0\n' "$DATABASE" >"$BATS_TEST_TMPDIR/bad.conf"
 	run "$GATEHOUSE_BIN/gatehouse" -t -c "$BATS_TEST_TMPDIR/bad.conf"
 	[ "$status" -ne 0 ]
 	[[ $output == *"bad.conf:2: login_absolute_lifetime must be a whole number from 1 to 315360000"* ]]

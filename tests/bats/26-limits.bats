@@ -102,7 +102,7 @@ write() {
 	uid=$(db "SELECT uid FROM users WHERE username = 'admin'")
 	db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700)
 	    INSERT INTO sessions (uid, access_digest, access_expires_at, refresh_digest, refresh_expires_at, created_at)
-	    SELECT $uid, randomblob(32), 1, randomblob(32), 2, 1 FROM n;
+	    SELECT $uid, $(sql_random_bytes 32), 1, $(sql_random_bytes 32), 2, 1 FROM n;
 	    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
 	    INSERT INTO throttle (key, failures, window_start, blocked_until, expires_at)
 	    SELECT 'address:stale-' || i, 1, 1, 0, 2 FROM n;"

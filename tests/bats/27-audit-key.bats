@@ -17,8 +17,8 @@ forge() { "$GATEHOUSE_BIN/tests/audit-forge" "$@"; }
 copy_db() {
 	C=$BATS_TEST_TMPDIR/copy
 	mkdir -p "$C"
-	db ".backup '$C/g.db'"
-	printf 'database = %s\naudit_key_file = %s\n' "$C/g.db" "$INST/gatehouse-audit.key" >"$C/g.conf"
+	CDB=$(db_copy "$C/g.db")
+	printf 'database = %s\naudit_key_file = %s\n' "$CDB" "$INST/gatehouse-audit.key" >"$C/g.conf"
 }
 
 # some_activity: a few audited writes.
@@ -30,7 +30,8 @@ some_activity() {
 @test "init makes the audit key 0600 beside the configuration, once; errors name the path" {
 	D=$BATS_TEST_TMPDIR/fresh
 	mkdir -p "$D"
-	printf 'database = %s\n' "$D/g.db" >"$D/g.conf"
+	DBV=$(new_database "$D/g.db")
+	printf 'database = %s\n' "$DBV" >"$D/g.conf"
 	run ctl -c "$D/g.conf" init
 	[ "$status" -eq 0 ]
 	[[ $output == *"audit key $D/gatehouse-audit.key created (0600)"* ]]
@@ -47,7 +48,7 @@ some_activity() {
 	[[ $output == *"head: 0:"* ]]
 
 	# what goes wrong => what the error says (each names the key's path)
-	printf 'database = %s\naudit_key_file = %s\n' "$D/g.db" "$D/no/such/dir/k" >"$D/bad.conf"
+	printf 'database = %s\naudit_key_file = %s\n' "$DBV" "$D/no/such/dir/k" >"$D/bad.conf"
 	run ctl -c "$D/bad.conf" init
 	[ "$status" -eq 1 ]
 	[[ $output == *"cannot create the audit key $D/no/such/dir/k: No such file or directory"* ]]
@@ -69,6 +70,7 @@ some_activity() {
 }
 
 @test "a row edited and the chain recomputed with plain SHA-256 (no key) is caught" {
+	sqlite_only "tests/audit-forge rewrites a SQLite file"
 	some_activity
 	copy_db
 	run ctl -c "$C/g.conf" verify-audit
@@ -100,7 +102,7 @@ some_activity() {
 	[[ $output == *"anchor $anchor: held by the chain"* ]]
 	copy_db
 	row=${anchor%%:*}
-	sqlite3 "$C/g.db" "DELETE FROM audit WHERE id >= $((row - 1))"
+	db_at "$CDB" "DELETE FROM audit WHERE id >= $((row - 1))"
 	run ctl -c "$C/g.conf" verify-audit	# without the anchor, a shorter chain looks whole
 	[ "$status" -eq 0 ]
 	run ctl -c "$C/g.conf" verify-audit --anchor "$anchor"
@@ -126,6 +128,7 @@ some_activity() {
 }
 
 @test "a chain written before keying is re-keyed once from the start; the migration point is recorded" {
+	sqlite_only "tests/audit-forge rewrites a SQLite file, and chains before keying are SQLite's alone"
 	some_activity
 	copy_db
 	forge unkey "$C/g.db"

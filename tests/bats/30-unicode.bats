@@ -62,9 +62,16 @@ search() {
 	run db "SELECT username_skey FROM users WHERE username = '$(printf 'Zo\u00eb M\u00fcller')'"
 	[ "$status" -eq 0 ]
 	[ "$output" = "zoe muller" ]
-	run db "SELECT count(*) FROM users_fts WHERE users_fts MATCH '\"muller\"'"
-	[ "$status" -eq 0 ]
-	[ "$output" = 2 ]
+	if pg_mode; then
+		# pg_trgm: a trigram index on the stored search key, and the planner takes it for a search.
+		run db "SET enable_seqscan = off; EXPLAIN SELECT uid FROM users WHERE username_skey LIKE '%muller%'"
+		[ "$status" -eq 0 ]
+		[[ $output == *"Index"* ]] || fail "a search scans users: $output"
+	else
+		run db "SELECT count(*) FROM users_fts WHERE users_fts MATCH '\"muller\"'"
+		[ "$status" -eq 0 ]
+		[ "$output" = 2 ]
+	fi
 }
 
 @test "usernames that differ only by composition or case are one account: 409" {
@@ -103,7 +110,7 @@ search() {
 		--data "$(jq -nc --arg e "$(printf 'ju\u0308rgen@example.com')" '{username:"juergen",password:"longenough1",email:$e}')"
 	expect 201
 	[ "$(jq -r .email <<<"$body")" = "$(printf 'j\u00fcrgen@example.com')" ]
-	run db "SELECT hex(email) FROM users WHERE username = 'juergen'"
+	run db "SELECT $(sql_text_hex email) FROM users WHERE username = 'juergen'"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'j\u00fcrgen@example.com' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ]
 	# every other spelling of the same address is taken
@@ -134,7 +141,7 @@ search() {
 		--data "$(jq -nc --arg e "$(printf 'e\u0301x@example.com')" '{email:$e}')"
 	expect 200
 	[ "$(jq -r .email <<<"$body")" = "$(printf '\u00e9x@example.com')" ]
-	run db "SELECT email = '$(printf '\u00e9x@example.com')' FROM users WHERE id = '$id'"
+	run db "SELECT CAST(email = '$(printf '\u00e9x@example.com')' AS INTEGER) FROM users WHERE id = '$id'"
 	[ "$status" -eq 0 ]
 	[ "$output" = 1 ]
 	as_admin PATCH "/admin/users/$id" -H 'Content-Type: application/json' \

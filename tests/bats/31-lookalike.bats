@@ -117,7 +117,7 @@ run_table() {
 	run ctl user add "carol " -s <<<"carol-password-1"
 	[ "$status" -ne 0 ]
 	[[ $output == *"must not start or end with white space (U+0020 SPACE)"* ]]
-	h=$(sqlite3 "$INST/gatehouse.db" "SELECT password_hash FROM users WHERE username = 'admin'")
+	h=$(db "SELECT password_hash FROM users WHERE username = 'admin'")
 	jq -n --arg h "$h" --arg a "$(printf 'imp\u200bone')" --arg b "$(printf '\u202eimptwo')" \
 		'[{username: $a, password_hash: $h}, {username: $b, password_hash: $h}, {username: "impthree", password_hash: $h}]' \
 		>"$BATS_TEST_TMPDIR/imp.json"

@@ -63,7 +63,7 @@ exported() {
 	[ "$code" = 200 ]
 	[ "$(jq -r .status <<<"$body")" = disabled ]
 	# Stored: the kind asked, only where a kind was named.
-	[ "$(db "SELECT group_concat(username || '=' || coalesce(disabled_as, '-'), ' ') FROM (SELECT * FROM users WHERE username LIKE 'st-%' ORDER BY username)")" = \
+	[ "$(db "SELECT username || '=' || coalesce(disabled_as, '-') FROM users WHERE username LIKE 'st-%' ORDER BY username" | paste -sd' ')" = \
 		"st-deact=deactivated st-dis=- st-inactive=- st-plain=deactivated st-susp=suspended" ]
 	for u in st-susp st-deact st-plain st-dis st-inactive; do
 		[ "$(status_of "$u")" = disabled ]
@@ -143,7 +143,7 @@ exported() {
 }
 
 @test "status_names takes only published or current" {
-	run "$GATEHOUSE_BIN/gatehouse" -t -c <(printf 'database = %s\nstatus_names = modern\n' "$INST/gatehouse.db")
+	run "$GATEHOUSE_BIN/gatehouse" -t -c <(printf 'database = %s\nstatus_names = modern\n' "$DATABASE")
 	[ "$status" -ne 0 ]
 	[[ $output == *"status_names must be published or current"* ]]
 }

@@ -27,7 +27,7 @@ print(lib.crypt(sys.argv[3].encode(), lib.crypt_gensalt(sys.argv[1].encode(), in
 PY
 }
 
-stored() { sqlite3 "$INST/gatehouse.db" "SELECT password_hash FROM users WHERE username = '$1'"; }
+stored() { db "SELECT password_hash FROM users WHERE username = '$1'"; }
 
 @test "every accepted method, from CSV and from JSON, logs in and is upgraded to yescrypt" {
 	{
@@ -49,7 +49,7 @@ stored() { sqlite3 "$INST/gatehouse.db" "SELECT password_hash FROM users WHERE u
 	echo "$output" >&2
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = "3 imported, 0 refused" ]
-	[ "$(sqlite3 "$INST/gatehouse.db" "SELECT count(*) FROM audit WHERE action = 'user.import' AND actor_username = 'cli:$(id -un)' AND actor_id IS NULL")" -eq 7 ]
+	[ "$(db "SELECT count(*) FROM audit WHERE action = 'user.import' AND actor_username = 'cli:$(id -un)' AND actor_id IS NULL")" -eq 7 ]
 	for m in 2b 2y 6 5 y gy 7; do
 		before=$(stored "imp-$m")
 		[[ $before == '$'* && $before != '$y$j75$'* ]]

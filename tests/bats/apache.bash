@@ -15,8 +15,9 @@ start_apache() {
 	cp "$GATEHOUSE_SRC/www/errors/"status-*.html "$A/www/errors/"
 	sed "s|^SetEnv GATEHOUSE_CONFIG .*|SetEnv GATEHOUSE_CONFIG $A/data/gatehouse.conf|" \
 		"$GATEHOUSE_SRC/www/.htaccess" >"$A/www/.htaccess"
-	printf 'database = %s\nhash_cost = 1\n%s\n' "$A/data/gatehouse.db" "${APACHE_GATEHOUSE_CONF:-}" \
-		>"$A/data/gatehouse.conf"
+	ADB=$(new_database "$A/data/gatehouse.db") || return 1	# on PostgreSQL, a database of the test cluster
+	export ADB
+	printf 'database = %s\nhash_cost = 1\n%s\n' "$ADB" "${APACHE_GATEHOUSE_CONF:-}" >"$A/data/gatehouse.conf"
 	# APACHE_EMPTY=1: no database, as on a host where nothing can be run (the setup token's case).
 	if [ "${APACHE_EMPTY:-0}" != 1 ]; then
 		"${GATEHOUSECTL:-$GATEHOUSE_BIN/gatehousectl}" -c "$A/data/gatehouse.conf" init >/dev/null
