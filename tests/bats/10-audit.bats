@@ -14,7 +14,7 @@ teardown_file() { stop_instance; }
 	[ "$(db "SELECT details FROM audit WHERE action = 'user.create' AND resource_id = '$id'")" = '{"username":"audited","role":"viewer"}' ]
 	[ "$(db "SELECT count(*) FROM audit WHERE action = 'user.login.success' AND actor_username = 'audited'")" = 1 ]
 	[ "$(db "SELECT details FROM audit WHERE action = 'user.login.failure' ORDER BY id DESC LIMIT 1")" = '{"username":"nobody","reason":"invalid_credentials"}' ]
-	[ "$(db "SELECT actor_id IS NULL FROM audit WHERE action = 'user.login.failure' ORDER BY id DESC LIMIT 1")" = 1 ]
+	[ "$(db "SELECT CAST(actor_id IS NULL AS INTEGER) FROM audit WHERE action = 'user.login.failure' ORDER BY id DESC LIMIT 1")" = 1 ]
 	[ "$(db "SELECT ip_address FROM audit ORDER BY id DESC LIMIT 1")" = 127.0.0.1 ]
 	rows=$(db "SELECT * FROM audit")
 	assert_contains "$rows" user.login.failure
