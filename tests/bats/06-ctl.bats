@@ -106,12 +106,12 @@ setup() {
 		rows=$((rows + 1))
 		for w in $words; do
 			for v in "$w" "${w^^}"; do
-				printf 'database = %s/g.db\n%s = %s\n' "$D" "$setting" "$v" >"$D/w.conf"
+				printf 'database = %s\n%s = %s\n' "$DBV" "$setting" "$v" >"$D/w.conf"
 				run "$GATEHOUSE_BIN/gatehouse" -c "$D/w.conf" --check
 				[ "$status" -eq 0 ] || fail "$setting = $v: $output"
 			done
 		done
-		printf 'database = %s/g.db\n%s = %s\n' "$D" "$setting" "${words%% *}x" >"$D/w.conf"
+		printf 'database = %s\n%s = %s\n' "$DBV" "$setting" "${words%% *}x" >"$D/w.conf"
 		run "$GATEHOUSE_BIN/gatehouse" -c "$D/w.conf" --check
 		assert_status 1
 		assert_output_has "w.conf:2: $setting must be $offered"
