@@ -49,5 +49,6 @@ teardown_file() { stop_instance; }
 
 # Last: it stops this file's gatehouse.
 @test "console: 503 (database locked) and 502 (gatehouse stopped) read as sentences; the console recovers" {
+	sqlite_only "the browser scenario holds SQLite's write lock with sqlite3 (PostgreSQL's outage: tests/bats/73-pg-down.bats)"
 	console_run console-account.mjs outage
 }

@@ -11,7 +11,22 @@ load console
 setup_file() {
 	console_setup
 	start_instance
-	sqlite3 "$INST/gatehouse.db" <<'SQL'
+	if pg_mode; then
+		db <<'SQL'
+BEGIN;
+INSERT INTO users (id, username, username_key, username_skey, email, email_key, email_skey, password_hash, status,
+	created_at, updated_at)
+SELECT '01a30000-0000-7000-8000-' || lpad(i::text, 12, '0'), 'load' || i, 'load' || i, 'load' || i,
+	'load' || i || '@example.com', 'load' || i || '@example.com', 'load' || i || '@example.com', '!',
+	CASE WHEN i % 50 = 0 THEN 'pending' WHEN i % 50 = 1 THEN 'disabled' ELSE 'active' END,
+	1700000000000000 + i * 1000000, 1700000000000000 + i * 1000000
+FROM generate_series(1, 100000) AS n(i);
+INSERT INTO user_roles (uid, role_id) SELECT uid, 3 FROM users WHERE username LIKE 'load%' AND status <> 'pending';
+COMMIT;
+ANALYZE;
+SQL
+	else
+		db <<'SQL'
 PRAGMA busy_timeout = 10000;
 BEGIN IMMEDIATE;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
@@ -25,6 +40,7 @@ FROM n;
 INSERT INTO user_roles (uid, role_id) SELECT uid, 3 FROM users WHERE username LIKE 'load%' AND status <> 'pending';
 COMMIT;
 SQL
+	fi
 }
 
 teardown_file() { stop_instance; }
