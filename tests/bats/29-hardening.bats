@@ -172,18 +172,11 @@ new_key() {
 @test "a guess that cannot be counted (database locked) answers 503 with Retry-After, never 401" {
 	with_setting busy_timeout_ms 200
 	create_user lockedout 'lockedout-pass-1' viewer >/dev/null
-	fifo=$BATS_TEST_TMPDIR/lock
-	mkfifo "$fifo"
-	sqlite3 "$INST/gatehouse.db" <"$fifo" >/dev/null 2>&1 &
-	holder=$!
-	exec 5>"$fifo"
-	echo 'BEGIN IMMEDIATE;' >&5
-	sleep 0.5
+	hold_db_lock
+	sleep 0.2
 	req POST /auth/login -H "X-Forwarded-For: 198.51.100.97" --data-urlencode username=lockedout \
 		--data-urlencode password=wrong-password
-	echo 'COMMIT;' >&5
-	exec 5>&-
-	wait "$holder"
+	release_db_lock
 	echo "$code $body"
 	[ "$code" = 503 ]
 	[ -n "$(header Retry-After)" ]
@@ -193,28 +186,12 @@ new_key() {
 	[ "$code" = 401 ]
 }
 
-# hold_lock: a sqlite3 process holds the database's write lock (BEGIN IMMEDIATE) until release_lock; SQL written
-# to fd 5 runs inside that transaction.
-hold_lock() {
-	mkfifo "$BATS_TEST_TMPDIR/lock"
-	sqlite3 "$INST/gatehouse.db" <"$BATS_TEST_TMPDIR/lock" >/dev/null 2>&1 &
-	holder=$!
-	exec 5>"$BATS_TEST_TMPDIR/lock"
-	echo 'BEGIN IMMEDIATE;' >&5
-	sleep 0.3
-}
-release_lock() {
-	echo 'COMMIT;' >&5
-	exec 5>&-
-	wait "$holder"
-}
-
 @test "change-password authenticated before a reset that commits before it reads the user: 401, never 400" {
 	# Deterministic: the request authenticates while another writer holds the lock, waits for the lock to count
 	# its guess, and meanwhile that writer commits a reset (a new hash, the credential epoch moved).
 	create_user cpreset 'cpreset-old-1' viewer >/dev/null
 	tok=$(login_token cpreset 'cpreset-old-1')
-	hold_lock
+	hold_db_lock
 	curl -s -o "$BATS_TEST_TMPDIR/cp.body" -w '%{http_code}' -X POST "$BASE/auth/change-password/" \
 		-H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -H "X-Forwarded-For: 198.51.100.96" \
 		--data '{"current_password":"cpreset-old-1","new_password":"cpreset-new-1"}' >"$BATS_TEST_TMPDIR/cp.code" &
@@ -222,7 +199,7 @@ release_lock() {
 	sleep 0.5
 	echo "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'admin'),
 		token_version = token_version + 1 WHERE username = 'cpreset';" >&5
-	release_lock
+	release_db_lock
 	wait "$cp"
 	echo "$(cat "$BATS_TEST_TMPDIR/cp.code") $(cat "$BATS_TEST_TMPDIR/cp.body")"
 	[ "$(cat "$BATS_TEST_TMPDIR/cp.code")" = 401 ]

@@ -453,17 +453,48 @@ sql_random_bytes() {
 	if pg_mode; then printf 'substr(sha256(random()::text::bytea), 1, %d)' "$1"; else printf 'randomblob(%d)' "$1"; fi
 }
 
+# The tables a write of gatehouse's touches: on PostgreSQL, holding them all in EXCLUSIVE mode is what SQLite's
+# BEGIN IMMEDIATE is, a database-wide write lock (plain reads pass, every write waits).
+PG_WRITE_TABLES="users, user_roles, sessions, api_keys, audit, audit_meta, throttle"
+
 # hold_write_lock SECONDS: in the background, another process takes the database's write lock for SECONDS, so
-# that requests arriving meanwhile authenticate (reads are not blocked) and then queue for their writes: SQLite's
-# BEGIN IMMEDIATE, or on PostgreSQL the users table locked in EXCLUSIVE mode (plain reads pass, row locks and
-# writes wait). The caller waits for it (wait).
+# that requests arriving meanwhile authenticate (reads are not blocked) and then queue for their writes. The
+# caller waits for it (wait).
 hold_write_lock() {
 	if pg_mode; then
 		psql -X -q -v ON_ERROR_STOP=1 -d "$DATABASE" \
-			-c "BEGIN; LOCK TABLE users IN EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT;" >/dev/null 3>&- &
+			-c "BEGIN; LOCK TABLE $PG_WRITE_TABLES IN EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT;" >/dev/null 3>&- &
 	else
 		printf 'BEGIN IMMEDIATE;\n.shell sleep %s\nCOMMIT;\n' "$1" | sqlite3 "$DATABASE" 3>&- &
 	fi
+}
+
+# hold_db_lock: another process takes the database's write lock and keeps it until release_db_lock; SQL written
+# to file descriptor 5 meanwhile runs inside its transaction (sqlite3 in BEGIN IMMEDIATE, or psql holding
+# PG_WRITE_TABLES).
+hold_db_lock() {
+	local fifo=$BATS_TEST_TMPDIR/db-lock
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	if pg_mode; then
+		psql -X -q -v ON_ERROR_STOP=1 -d "$DATABASE" <"$fifo" >/dev/null 2>&1 3>&- &
+		DB_LOCK_HOLDER=$!
+		exec 5>"$fifo"
+		echo "BEGIN; LOCK TABLE $PG_WRITE_TABLES IN EXCLUSIVE MODE;" >&5
+	else
+		sqlite3 "$DATABASE" <"$fifo" >/dev/null 2>&1 3>&- &
+		DB_LOCK_HOLDER=$!
+		exec 5>"$fifo"
+		echo 'BEGIN IMMEDIATE;' >&5
+	fi
+	sleep 0.3
+}
+
+# release_db_lock: commits hold_db_lock's transaction and waits for its process.
+release_db_lock() {
+	echo 'COMMIT;' >&5
+	exec 5>&-
+	wait "$DB_LOCK_HOLDER"
 }
 
 # pg_only REASON: the test needs PostgreSQL (several hosts' deployment, moving over to it, its outages): skipped
