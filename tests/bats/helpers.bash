@@ -419,8 +419,12 @@ db_dump() { db_dump_at "$DATABASE"; }
 db_integrity_at() {
 	case $1 in
 	postgresql://*)
-		local out
-		if out=$(pg_amcheck --install-missing --heapallindexed -d "$1" 2>&1) && [ -z "$out" ]; then
+		# pg_amcheck takes its database as a name (-d is a pattern), so the URI is taken apart.
+		local out name=${1#postgresql:///} host
+		name=${name%%\?*}
+		host=$(sed -n 's/.*[?&]host=\([^&]*\).*/\1/p' <<<"$1")
+		if out=$(pg_amcheck --install-missing --heapallindexed -h "$host" -U gatehouse -d "$name" 2>&1) &&
+			[ -z "$out" ]; then
 			echo ok
 		else
 			printf '%s\n' "$out"
