@@ -20,7 +20,7 @@ SELECT '01a30000-0000-7000-8000-' || lpad(i::text, 12, '0'), 'load' || i, 'load'
 	'load' || i || '@example.com', 'load' || i || '@example.com', 'load' || i || '@example.com', '!',
 	CASE WHEN i % 50 = 0 THEN 'pending' WHEN i % 50 = 1 THEN 'disabled' ELSE 'active' END,
 	1700000000000000 + i * 1000000, 1700000000000000 + i * 1000000
-FROM generate_series(1, 100000) AS n(i);
+FROM generate_series(1::bigint, 100000) AS n(i);
 INSERT INTO user_roles (uid, role_id) SELECT uid, 3 FROM users WHERE username LIKE 'load%' AND status <> 'pending';
 COMMIT;
 ANALYZE;
