@@ -6,7 +6,7 @@ src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/src
 n=0 failed=0
 check() {
 	n=$((n + 1))
-	hits=$(grep -nE "$2" "$src"/*.c "$src"/*.h | grep -v '^[^:]*:[0-9]*:\s*/\?\*' || true)
+	hits=$(grep -nE "$2" "$src"/*.c "$src"/*.h "$src"/*/*.c "$src"/*/*.h 2>/dev/null | grep -v '^[^:]*:[0-9]*:\s*/\?\*' || true)
 	if [ -z "$hits" ]; then
 		echo "ok $n - $1"
 	else

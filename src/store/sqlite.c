@@ -1,5 +1,5 @@
 /*
- * db.c: the one SQLite file. Numbered migrations under PRAGMA user_version, a statement table prepared once per
+ * store/sqlite.c: the SQLite engine. Migrations under PRAGMA user_version, a statement table prepared once per
  * process (on first use, so a CGI request prepares only what it runs), and typed functions over it. No SQL is
  * ever built from a format string: every statement is static text with bound parameters.
  */
