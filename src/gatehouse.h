@@ -288,7 +288,8 @@ void	 token_new(const char *prefix, char out[TOKEN_LEN + 1], unsigned char diges
 void	 token_digest(const char *, size_t, unsigned char digest[32]);
 
 /* ------------------------------------------------------------------------------------------------------------ */
-/* db.c: the SQLite file: migrations, the statement table, typed queries. */
+/* store/: the storage interface (store.c) and its engines, SQLite (sqlite.c) and PostgreSQL (pg.c): migrations,
+   the statement tables, typed queries. Callers see only the db_* functions below, whatever the engine. */
 
 enum role {
 	ROLE_ADMIN = 1,
@@ -326,7 +327,11 @@ struct user {
 
 enum db_rc { DB_OK = 0, DB_NONE, DB_EXISTS_USERNAME, DB_EXISTS_EMAIL, DB_BUSY, DB_FAIL };
 
-int	 db_open(const char *path, int create);	/* 0 or -1; applies migrations */
+/* database: an SQLite file path, or a postgresql:// (postgres://) libpq URI; create: make the SQLite file (0600)
+   when missing. 0 or -1 (logged, never with a password); applies the migrations. */
+int	 db_open(const char *database, int create);
+int	 db_is_postgresql(const char *database);	/* the setting names a PostgreSQL database */
+const char *db_engine_name(void);		/* "SQLite" or "PostgreSQL": the engine of the last db_open */
 void	 db_close(void);
 enum err db_err(enum db_rc);			/* maps to the error enum */
 int	 db_schema_version(void);

@@ -18,7 +18,7 @@
 
 #include <sqlite3.h>
 
-#include "gatehouse.h"
+#include "store/store.h"
 
 /* Rotated sessions a login keeps for reuse detection: a rotated token presented after the grace revokes the
    login while its row is kept; an older one (rows trimmed) is simply invalid. */
@@ -496,71 +496,6 @@ sql_of(enum stmt s)
 	return stmt_sql[s];
 }
 
-static const char *const role_names[ROLE__MAX] = {
-	[ROLE_ADMIN] = "admin", [ROLE_EDITOR] = "editor", [ROLE_VIEWER] = "viewer",
-};
-static const char *const status_names[STATUS__MAX] = {
-	[STATUS_ACTIVE] = "active", [STATUS_PENDING] = "pending", [STATUS_DISABLED] = "disabled",
-};
-
-const char *
-role_name(enum role r)
-{
-	return (r > 0 && r < ROLE__MAX) ? role_names[r] : "";
-}
-
-int
-role_parse(const char *s)
-{
-	int r;
-
-	for (r = 1; r < ROLE__MAX; r++)
-		if (strcmp(s, role_names[r]) == 0)
-			return r;
-	return 0;
-}
-
-const char *
-status_name(enum status s)
-{
-	return s < STATUS__MAX ? status_names[s] : "";
-}
-
-/* The name an answer gives a status: the published "disabled", or under status_names = current "suspended"
-   when that was asked and "deactivated" otherwise (a plain deactivate is "deactivated"). */
-const char *
-status_wire(enum status s, enum disabled_as how)
-{
-	if (s != STATUS_DISABLED || cfg.status_names == STATUS_NAMES_PUBLISHED)
-		return status_name(s);
-	return how == DISABLED_SUSPENDED ? "suspended" : "deactivated";
-}
-
-/* The same from the text coalesce(disabled_as, status). */
-const char *
-status_wire_text(const char *stored)
-{
-	int s;
-
-	if (stored != NULL && strcmp(stored, "suspended") == 0)
-		return status_wire(STATUS_DISABLED, DISABLED_SUSPENDED);
-	if (stored != NULL && strcmp(stored, "deactivated") == 0)
-		return status_wire(STATUS_DISABLED, DISABLED_DEACTIVATED);
-	s = stored != NULL ? status_parse(stored) : -1;
-	return status_wire(s < 0 ? STATUS_DISABLED : (enum status)s, DISABLED_PLAIN);
-}
-
-int
-status_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; i < STATUS__MAX; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 static enum db_rc
 db_rc_of(int rc, const char *what)
 {
@@ -580,23 +515,6 @@ db_rc_of(int rc, const char *what)
 	default:
 		log_err("database error: %s: %s", what, sqlite3_errmsg(db));
 		return DB_FAIL;
-	}
-}
-
-enum err
-db_err(enum db_rc rc)
-{
-	switch (rc) {
-	case DB_OK:
-		return ERR_OK;
-	case DB_NONE:
-		return ERR_NOT_FOUND;
-	case DB_EXISTS_USERNAME:
-	case DB_EXISTS_EMAIL:
-		return ERR_CONFLICT;
-	default:
-		/* Busy past the timeout, disk full, read-only file: the client may retry later. */
-		return ERR_UNAVAILABLE;
 	}
 }
 
@@ -671,7 +589,7 @@ exec_sql(const char *sql)
 }
 
 int
-db_schema_version(void)
+sqlite_schema_version(void)
 {
 	sqlite3_stmt	*st;
 	int		 v = -1;
@@ -764,7 +682,7 @@ check_rekey(void)
 }
 
 int
-db_schema_latest(void)
+sqlite_schema_latest(void)
 {
 	return (int)(sizeof(migrations) / sizeof(migrations[0]));
 }
@@ -828,7 +746,7 @@ db_access(const char *path)
 }
 
 int
-db_open(const char *path, int create)
+sqlite_open(const char *path, int create)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
@@ -865,7 +783,7 @@ db_open(const char *path, int create)
 }
 
 void
-db_close(void)
+sqlite_close(void)
 {
 	char	 dir[sizeof(db_path)], *slash;
 	size_t	 i;
@@ -905,7 +823,7 @@ db_close(void)
  * reopened, so a worker serves writes again as soon as the file is writable.
  */
 enum db_rc
-db_begin(void)
+sqlite_begin(void)
 {
 	sqlite3_stmt *st;
 
@@ -923,7 +841,7 @@ db_begin(void)
 }
 
 enum db_rc
-db_commit(void)
+sqlite_commit(void)
 {
 	sqlite3_stmt	*st = stmt(STMT_COMMIT);
 	enum db_rc	 rc;
@@ -936,7 +854,7 @@ db_commit(void)
 }
 
 void
-db_rollback(void)
+sqlite_rollback(void)
 {
 	sqlite3_stmt *st = stmt(STMT_ROLLBACK);
 
@@ -946,7 +864,7 @@ db_rollback(void)
 
 /* Between requests no transaction may be open: one left behind would hold the write lock for every worker. */
 int
-db_ensure_idle(void)
+sqlite_ensure_idle(void)
 {
 	if (db == NULL)
 		return -1;
@@ -1050,7 +968,7 @@ fold_keys(struct arena *a, const char *username, const char *email, char **ukey,
 }
 
 enum db_rc
-db_user_conflict(struct arena *a, const char *username, const char *email)
+sqlite_user_conflict(struct arena *a, const char *username, const char *email)
 {
 	char *ukey, *ekey;
 
@@ -1064,7 +982,7 @@ db_user_conflict(struct arena *a, const char *username, const char *email)
  * the insert cannot interleave with another writer; the unique indexes on the folded keys back this up.
  */
 enum db_rc
-db_user_insert(struct arena *a, struct user *u, const char *hash)
+sqlite_user_insert(struct arena *a, struct user *u, const char *hash)
 {
 	sqlite3_stmt	*st;
 	char		*ukey, *ekey;
@@ -1107,7 +1025,7 @@ db_user_insert(struct arena *a, struct user *u, const char *hash)
 }
 
 enum db_rc
-db_user_by_login(struct arena *a, const char *name, size_t len, struct user *u)
+sqlite_user_by_login(struct arena *a, const char *name, size_t len, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_BY_LOGIN);
 	char		*key;
@@ -1131,7 +1049,7 @@ db_user_by_login(struct arena *a, const char *name, size_t len, struct user *u)
  * (compare-and-swap), so an upgrade made from a hash that a reset replaced meanwhile is dropped.
  */
 enum db_rc
-db_user_set_login(int64_t uid, int64_t at, const char *new_hash, const char *old_hash)
+sqlite_user_set_login(int64_t uid, int64_t at, const char *new_hash, const char *old_hash)
 {
 	sqlite3_stmt *st = stmt(new_hash != NULL ? STMT_USER_SET_LOGIN_HASH : STMT_USER_SET_LOGIN);
 
@@ -1151,7 +1069,7 @@ db_user_set_login(int64_t uid, int64_t at, const char *new_hash, const char *old
  * changes what a credential rests on (password, status, roles) moves it. DB_NONE when the user is gone.
  */
 enum db_rc
-db_user_epoch(int64_t uid, int64_t *epoch)
+sqlite_user_epoch(int64_t uid, int64_t *epoch)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_EPOCH);
 	enum db_rc	 r;
@@ -1174,7 +1092,7 @@ db_user_epoch(int64_t uid, int64_t *epoch)
  * there).
  */
 enum db_rc
-db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
+sqlite_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
     const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family, int64_t login_at)
 {
 	sqlite3_stmt	*st = stmt(STMT_SESSION_INSERT_FAMILY);
@@ -1214,7 +1132,7 @@ db_session_insert(int64_t uid, const unsigned char access[32], int64_t access_ex
 }
 
 enum db_rc
-db_user_by_access(struct arena *a, const unsigned char digest[32], struct user *u, int64_t *expires_at)
+sqlite_user_by_access(struct arena *a, const unsigned char digest[32], struct user *u, int64_t *expires_at)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_BY_ACCESS);
 	enum db_rc	 r = DB_OK;
@@ -1232,7 +1150,7 @@ db_user_by_access(struct arena *a, const unsigned char digest[32], struct user *
 }
 
 enum db_rc
-db_health(void)
+sqlite_health(void)
 {
 	sqlite3_stmt	*st = stmt(STMT_HEALTH);
 	int		 rc;
@@ -1245,7 +1163,7 @@ db_health(void)
 }
 
 enum db_rc
-db_count_users(long long *n)
+sqlite_count_users(long long *n)
 {
 	sqlite3_stmt	*st = stmt(STMT_COUNT_USERS);
 	int		 rc;
@@ -1260,7 +1178,7 @@ db_count_users(long long *n)
 }
 
 enum db_rc
-db_user_get(struct arena *a, const char *id, struct user *u)
+sqlite_user_get(struct arena *a, const char *id, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_BY_ID);
 	enum db_rc	 r = DB_OK;
@@ -1303,7 +1221,7 @@ fts_phrase(struct arena *a, const char *key)
 }
 
 enum db_rc
-db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, const struct user *), void *ctx,
+sqlite_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, const struct user *), void *ctx,
     long long *total)
 {
 	sqlite3_stmt	*st;
@@ -1345,7 +1263,7 @@ db_user_list(struct arena *a, const struct user_filter *f, int (*each)(void *, c
 }
 
 enum db_rc
-db_user_names(long long skip, long long limit, int (*each)(void *, const char *id, const char *name), void *ctx)
+sqlite_user_names(long long skip, long long limit, int (*each)(void *, const char *id, const char *name), void *ctx)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_NAMES);
 	int		 rc;
@@ -1363,7 +1281,7 @@ db_user_names(long long skip, long long limit, int (*each)(void *, const char *i
 
 /* Every user, oldest first, as text columns: email, username, auth_provider, status; created_at as us. */
 enum db_rc
-db_user_export(int (*each)(void *, const char *const cols[4], int64_t created_at), void *ctx, long *rows)
+sqlite_user_export(int (*each)(void *, const char *const cols[4], int64_t created_at), void *ctx, long *rows)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_EXPORT);
 	const char	*cols[4];
@@ -1399,13 +1317,13 @@ count_of(enum stmt s, int64_t bind, long long *n, const char *what)
 }
 
 enum db_rc
-db_viable_admins_except(int64_t uid, long long *n)
+sqlite_viable_admins_except(int64_t uid, long long *n)
 {
 	return count_of(STMT_VIABLE_ADMINS_EXCEPT, uid, n, "count admins");
 }
 
 enum db_rc
-db_user_set_email(struct arena *a, int64_t uid, const char *email, int64_t now)
+sqlite_user_set_email(struct arena *a, int64_t uid, const char *email, int64_t now)
 {
 	sqlite3_stmt	*st;
 	char		*key;
@@ -1434,7 +1352,7 @@ db_user_set_email(struct arena *a, int64_t uid, const char *email, int64_t now)
  * API key (key_epoch), in the caller's transaction, so re-enabling the account revives none of them.
  */
 enum db_rc
-db_user_set_status(int64_t uid, enum status s, enum disabled_as how, int64_t now)
+sqlite_user_set_status(int64_t uid, enum status s, enum disabled_as how, int64_t now)
 {
 	sqlite3_stmt	*st = stmt(STMT_USER_SET_STATUS);
 	enum db_rc	 rc;
@@ -1457,7 +1375,7 @@ db_user_set_status(int64_t uid, enum status s, enum disabled_as how, int64_t now
 
 /* Replaces every role of a user by one, and retires the user's API keys (key_epoch). */
 enum db_rc
-db_user_set_role(int64_t uid, enum role role, int64_t now)
+sqlite_user_set_role(int64_t uid, enum role role, int64_t now)
 {
 	sqlite3_stmt	*st;
 	enum db_rc	 rc;
@@ -1477,7 +1395,7 @@ db_user_set_role(int64_t uid, enum role role, int64_t now)
 }
 
 enum db_rc
-db_user_delete(int64_t uid)
+sqlite_user_delete(int64_t uid)
 {
 	sqlite3_stmt *st = stmt(STMT_USER_DELETE);
 
@@ -1489,7 +1407,7 @@ db_user_delete(int64_t uid)
 
 /* Revokes every session of a user (logout-like); with a hash, also sets the password and retires API keys. */
 enum db_rc
-db_user_revoke(int64_t uid, const char *new_hash, int64_t now)
+sqlite_user_revoke(int64_t uid, const char *new_hash, int64_t now)
 {
 	sqlite3_stmt	*st = stmt(STMT_SESSIONS_REVOKE);
 	enum db_rc	 rc;
@@ -1511,7 +1429,7 @@ db_user_revoke(int64_t uid, const char *new_hash, int64_t now)
 /* Revokes every session and retires every API key of a user (gatehousectl user revoke); in the caller's
    transaction. */
 enum db_rc
-db_user_revoke_all(int64_t uid, int64_t now)
+sqlite_user_revoke_all(int64_t uid, int64_t now)
 {
 	enum db_rc rc = db_user_revoke(uid, NULL, now);
 
@@ -1524,7 +1442,7 @@ db_user_revoke_all(int64_t uid, int64_t now)
  * gatehousectl sets 077). 0, or -1 logged with the reason.
  */
 int
-db_backup(const char *path)
+sqlite_backup(const char *path)
 {
 	sqlite3_stmt	*st = NULL;
 	int		 rc;
@@ -1549,7 +1467,7 @@ db_backup(const char *path)
 }
 
 enum db_rc
-db_users_by_status(long long counts[STATUS__MAX], long long *suspended)
+sqlite_users_by_status(long long counts[STATUS__MAX], long long *suspended)
 {
 	sqlite3_stmt	*st = stmt(STMT_USERS_BY_STATUS);
 	int		 rc, s;
@@ -1584,7 +1502,7 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
  * records, so the row commits (or not) with it, and no other writer can append in between.
  */
 enum db_rc
-db_audit_append(struct audit_row *a)
+sqlite_audit_append(struct audit_row *a)
 {
 	sqlite3_stmt	*st = stmt(STMT_AUDIT_LAST);
 	int		 rc;
@@ -1623,7 +1541,7 @@ db_audit_append(struct audit_row *a)
 
 /* Every audit row in chain order, with its stored digests, for verification. */
 enum db_rc
-db_audit_walk(int (*each)(void *, const struct audit_row *), void *ctx)
+sqlite_audit_walk(int (*each)(void *, const struct audit_row *), void *ctx)
 {
 	sqlite3_stmt	*st = stmt(STMT_AUDIT_ALL);
 	struct audit_row a;
@@ -1662,14 +1580,14 @@ db_handle(void)
 }
 
 int
-db_is_readonly(void)
+sqlite_is_readonly(void)
 {
 	return db != NULL && sqlite3_db_readonly(db, "main") == 1;
 }
 
 /* The last row of the chain: its id and digest; DB_NONE for an empty chain. */
 enum db_rc
-db_audit_head(int64_t *id, unsigned char digest[32])
+sqlite_audit_head(int64_t *id, unsigned char digest[32])
 {
 	sqlite3_stmt	*st = stmt(STMT_AUDIT_LAST);
 	enum db_rc	 r;
@@ -1686,7 +1604,7 @@ db_audit_head(int64_t *id, unsigned char digest[32])
 }
 
 enum db_rc
-db_audit_digest_of(int64_t id, unsigned char digest[32])
+sqlite_audit_digest_of(int64_t id, unsigned char digest[32])
 {
 	sqlite3_stmt	*st = stmt(STMT_AUDIT_DIGEST_OF);
 	enum db_rc	 r;
@@ -1704,7 +1622,7 @@ db_audit_digest_of(int64_t id, unsigned char digest[32])
 }
 
 enum db_rc
-db_audit_set_digests(int64_t id, const unsigned char prev[32], const unsigned char digest[32])
+sqlite_audit_set_digests(int64_t id, const unsigned char prev[32], const unsigned char digest[32])
 {
 	sqlite3_stmt *st = stmt(STMT_AUDIT_SET_DIGESTS);
 
@@ -1717,7 +1635,7 @@ db_audit_set_digests(int64_t id, const unsigned char prev[32], const unsigned ch
 }
 
 enum db_rc
-db_audit_meta_get(const char *key, char *value, size_t size)
+sqlite_audit_meta_get(const char *key, char *value, size_t size)
 {
 	sqlite3_stmt	*st = stmt(STMT_AUDIT_META_GET);
 	enum db_rc	 r;
@@ -1732,7 +1650,7 @@ db_audit_meta_get(const char *key, char *value, size_t size)
 }
 
 enum db_rc
-db_audit_meta_put(const char *key, const char *value)
+sqlite_audit_meta_put(const char *key, const char *value)
 {
 	sqlite3_stmt *st = stmt(STMT_AUDIT_META_PUT);
 
@@ -1764,7 +1682,7 @@ bind_audit_filters(sqlite3_stmt *st, const struct audit_filter *f)
 
 /* Audit rows matching the filter, in the filter's order; *total (when not NULL) counts every match. */
 enum db_rc
-db_audit_list(const struct audit_filter *f, int (*each)(void *, const struct audit_row *), void *ctx,
+sqlite_audit_list(const struct audit_filter *f, int (*each)(void *, const struct audit_row *), void *ctx,
     long long *total)
 {
 	sqlite3_stmt	*st;
@@ -1808,7 +1726,7 @@ db_audit_list(const struct audit_filter *f, int (*each)(void *, const struct aud
 /* Sessions: refresh rotation and revocation by login. */
 
 enum db_rc
-db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct session *se, struct user *u)
+sqlite_session_by_refresh(struct arena *a, const unsigned char digest[32], struct session *se, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_SESSION_BY_REFRESH);
 	enum db_rc	 r = DB_OK;
@@ -1830,13 +1748,13 @@ db_session_by_refresh(struct arena *a, const unsigned char digest[32], struct se
 }
 
 enum db_rc
-db_session_rotate(int64_t id, int64_t now)
+sqlite_session_rotate(int64_t id, int64_t now)
 {
 	return exec_two(STMT_SESSION_ROTATE, id, now, "rotate session");
 }
 
 enum db_rc
-db_sessions_revoke_family(int64_t family, int64_t now)
+sqlite_sessions_revoke_family(int64_t family, int64_t now)
 {
 	return exec_two(STMT_SESSIONS_REVOKE_FAMILY, family, now, "revoke a login's sessions");
 }
@@ -1844,7 +1762,7 @@ db_sessions_revoke_family(int64_t family, int64_t now)
 /* Site sessions: the gatehouse_session cookie. */
 
 enum db_rc
-db_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_at, int64_t now)
+sqlite_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_at, int64_t now)
 {
 	sqlite3_stmt	*st = stmt(STMT_SITE_INSERT);
 	unsigned char	 unused[32];
@@ -1861,7 +1779,7 @@ db_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_at, 
 }
 
 enum db_rc
-db_site_by_digest(struct arena *a, const unsigned char digest[32], struct site_session *ss, struct user *u)
+sqlite_site_by_digest(struct arena *a, const unsigned char digest[32], struct site_session *ss, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_SITE_BY_DIGEST);
 	enum db_rc	 r;
@@ -1880,7 +1798,7 @@ db_site_by_digest(struct arena *a, const unsigned char digest[32], struct site_s
 }
 
 enum db_rc
-db_site_touch(int64_t id, int64_t now)
+sqlite_site_touch(int64_t id, int64_t now)
 {
 	return exec_two(STMT_SITE_TOUCH, id, now, "touch site session");
 }
@@ -1888,7 +1806,7 @@ db_site_touch(int64_t id, int64_t now)
 /* API keys. */
 
 enum db_rc
-db_key_by_digest(struct arena *a, const unsigned char digest[32], struct api_key *k, struct user *u)
+sqlite_key_by_digest(struct arena *a, const unsigned char digest[32], struct api_key *k, struct user *u)
 {
 	sqlite3_stmt	*st = stmt(STMT_KEY_BY_DIGEST);
 	enum db_rc	 r = DB_OK;
@@ -1911,13 +1829,13 @@ db_key_by_digest(struct arena *a, const unsigned char digest[32], struct api_key
 }
 
 enum db_rc
-db_key_touch(int64_t kid, int64_t now)
+sqlite_key_touch(int64_t kid, int64_t now)
 {
 	return exec_two(STMT_KEY_TOUCH, kid, now, "touch API key");
 }
 
 enum db_rc
-db_key_insert(const struct api_key *k, int64_t uid, const unsigned char digest[32])
+sqlite_key_insert(const struct api_key *k, int64_t uid, const unsigned char digest[32])
 {
 	sqlite3_stmt *st = stmt(STMT_KEY_INSERT);
 
@@ -1939,7 +1857,7 @@ db_key_insert(const struct api_key *k, int64_t uid, const unsigned char digest[3
 
 /* The owner's live keys at now (µs): active, of the owner's current key_epoch, not expired. */
 enum db_rc
-db_key_live_count(int64_t uid, int64_t now, long long *n)
+sqlite_key_live_count(int64_t uid, int64_t now, long long *n)
 {
 	sqlite3_stmt	*st = stmt(STMT_KEY_LIVE_COUNT);
 	int		 rc;
@@ -1966,7 +1884,7 @@ bind_uid_or_null(sqlite3_stmt *st, int i, int64_t uid)
 
 /* Keys of one owner (uid > 0) or of everyone, oldest first. */
 enum db_rc
-db_key_list(struct arena *a, int64_t uid, long long skip, long long limit,
+sqlite_key_list(struct arena *a, int64_t uid, long long skip, long long limit,
     int (*each)(void *, const struct api_key *), void *ctx, long long *total)
 {
 	sqlite3_stmt	*st = stmt(STMT_KEY_COUNT);
@@ -2007,7 +1925,7 @@ db_key_list(struct arena *a, int64_t uid, long long skip, long long limit,
 
 /* One key by id, of one owner (uid > 0) or anyone's; its name, fingerprint and owner id are copied. */
 enum db_rc
-db_key_get(struct arena *a, const char *id, int64_t uid, struct api_key *k)
+sqlite_key_get(struct arena *a, const char *id, int64_t uid, struct api_key *k)
 {
 	sqlite3_stmt	*st = stmt(STMT_KEY_GET);
 	enum db_rc	 r = DB_OK;
@@ -2029,7 +1947,7 @@ db_key_get(struct arena *a, const char *id, int64_t uid, struct api_key *k)
 }
 
 enum db_rc
-db_key_revoke(int64_t kid)
+sqlite_key_revoke(int64_t kid)
 {
 	sqlite3_stmt *st = stmt(STMT_KEY_REVOKE);
 
@@ -2042,7 +1960,7 @@ db_key_revoke(int64_t kid)
 /* Login throttling, shared by every worker. */
 
 enum db_rc
-db_throttle_get(const char *key, struct throttle *t)
+sqlite_throttle_get(const char *key, struct throttle *t)
 {
 	sqlite3_stmt	*st = stmt(STMT_THROTTLE_GET);
 	int		 rc;
@@ -2063,7 +1981,7 @@ db_throttle_get(const char *key, struct throttle *t)
 }
 
 enum db_rc
-db_throttle_put(const char *key, const struct throttle *t)
+sqlite_throttle_put(const char *key, const struct throttle *t)
 {
 	sqlite3_stmt *st = stmt(STMT_THROTTLE_PUT);
 
@@ -2079,7 +1997,7 @@ db_throttle_put(const char *key, const struct throttle *t)
 
 /* Counts one request on key in a fixed window of window_us: *count includes this one. Atomic on its own. */
 enum db_rc
-db_rate_hit(const char *key, int64_t now, int64_t window_us, int64_t *count, int64_t *window_start)
+sqlite_rate_hit(const char *key, int64_t now, int64_t window_us, int64_t *count, int64_t *window_start)
 {
 	sqlite3_stmt	*st = stmt(STMT_RATE_HIT);
 	enum db_rc	 r;
@@ -2121,7 +2039,7 @@ prune_one(enum stmt which, int64_t now, int nbind, long limit, long long *n, con
  * reached its limit.
  */
 enum db_rc
-db_prune(int64_t now, long limit, long long *sessions, long long *throttle)
+sqlite_prune(int64_t now, long limit, long long *sessions, long long *throttle)
 {
 	enum db_rc rc;
 
@@ -2140,7 +2058,7 @@ db_prune(int64_t now, long limit, long long *sessions, long long *throttle)
 }
 
 enum db_rc
-db_throttle_clear(const char *key)
+sqlite_throttle_clear(const char *key)
 {
 	sqlite3_stmt *st = stmt(STMT_THROTTLE_DEL);
 
@@ -2149,3 +2067,9 @@ db_throttle_clear(const char *key)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	return exec_stmt(st, "clear throttle");
 }
+
+#define SQLITE_MEMBER(ret, name, params, args)	.name = sqlite_##name,
+#define SQLITE_MEMBERV(name, params, args)	.name = sqlite_##name,
+const struct store store_sqlite = {
+	.name = "SQLite", .open = sqlite_open, STORE_OPS(SQLITE_MEMBER, SQLITE_MEMBERV)
+};
