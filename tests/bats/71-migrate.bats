@@ -10,8 +10,8 @@ setup_file() {
 	pg_mode || return 0	# every test skips (setup)
 	# The source: an instance on a SQLite file, whatever engine the suite runs on.
 	start_instance --database "$BATS_FILE_TMPDIR/source.db"
-	S_INST=$INST S_BASE=$BASE
-	export S_INST S_BASE
+	S_INST=$INST S_BASE=$BASE S_DB=$DATABASE
+	export S_INST S_BASE S_DB
 }
 
 teardown_file() {
@@ -58,16 +58,16 @@ TABLES="users user_roles sessions api_keys audit throttle"
 	echo "$output" >&3
 	assert_status 0
 	for t in $TABLES; do
-		src=$(db_at "$S_INST/gatehouse.db" "SELECT count(*) FROM $t")
+		src=$(db_at "$S_DB" "SELECT count(*) FROM $t")
 		dst=$(db_at "$T_DB" "SELECT count(*) FROM $t")
 		[ "$src" = "$dst" ] || fail "$t: $src rows in SQLite, $dst in PostgreSQL"
 	done
 	[ "$(db_at "$T_DB" "SELECT count(*) FROM users")" -ge 5 ]
 	# The same rows, not only as many: users with their hashes, roles and statuses; the audit rows in order.
 	q="SELECT u.id || ' ' || u.username || ' ' || u.status || ' ' || u.password_hash || ' ' || r.role_id FROM users u JOIN user_roles r ON r.uid = u.uid ORDER BY u.id"
-	[ "$(db_at "$S_INST/gatehouse.db" "$q")" = "$(db_at "$T_DB" "$q")" ]
+	[ "$(db_at "$S_DB" "$q")" = "$(db_at "$T_DB" "$q")" ]
 	q="SELECT id || ' ' || action || ' ' || coalesce(details, '') FROM audit ORDER BY id"
-	[ "$(db_at "$S_INST/gatehouse.db" "$q")" = "$(db_at "$T_DB" "$q")" ]
+	[ "$(db_at "$S_DB" "$q")" = "$(db_at "$T_DB" "$q")" ]
 
 	# The chain verifies on PostgreSQL, with the same key, to the same head.
 	printf 'database = %s\naudit_key_file = %s\n' "$T_DB" "$S_INST/gatehouse-audit.key" >"$BATS_FILE_TMPDIR/target.conf"
