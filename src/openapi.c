@@ -29,41 +29,44 @@ struct op_doc {
 	const char	*schema;	/* components/schemas name, NULL for no body */
 	const char	*media;		/* NULL: application/json */
 	const char	*errors;	/* further statuses this handler answers, comma separated */
+	int		 nodb;		/* never reads the database, so never answers 503 */
 };
 
 static const struct op_doc docs[] = {
-	{ h_login, "Log in with a password (OAuth2 password form)", 200, "TokenResponse", NULL, "400,401,403,429" },
-	{ h_me, "The caller", 200, "UserResponse", NULL, "" },
-	{ h_permissions, "The caller's capabilities", 200, "Permissions", NULL, "" },
-	{ h_refresh, "A new token pair for a refresh token", 200, "TokenResponse", NULL, "401,403" },
-	{ h_logout, "Revoke every session of the caller", 204, NULL, NULL, "401" },
-	{ h_config, "Public settings", 200, "AuthConfig", NULL, "" },
-	{ h_change_password, "Change one's own password", 204, NULL, NULL, "400" },
-	{ h_register, "Register (when enabled): a pending account", 201, "RegisterResponse", NULL, "403" },
-	{ h_keys_list, "One's own API keys", 200, "ApiKeyList", NULL, "" },
-	{ h_keys_create, "Create an API key (shown once)", 201, "ApiKeyCreated", NULL, "" },
-	{ h_keys_delete, "Delete one's own API key", 204, NULL, NULL, "404" },
-	{ h_admin_keys_list, "Every API key", 200, "ApiKeyList", NULL, "" },
-	{ h_admin_keys_create, "Create an API key for a user", 201, "ApiKeyCreated", NULL, "404,409" },
-	{ h_admin_keys_delete, "Delete an API key", 204, NULL, NULL, "404" },
-	{ h_users_create, "Create a user", 201, "UserResponse", NULL, "409" },
-	{ h_users_list, "List users", 200, "UserList", NULL, "" },
-	{ h_users_names, "User names and ids", 200, "UserNames", NULL, "" },
-	{ h_users_export, "Export users as CSV", 200, NULL, "text/csv", "" },
-	{ h_users_get, "One user", 200, "UserResponse", NULL, "404" },
-	{ h_users_update, "Change a user", 200, "UserResponse", NULL, "400,404,409,422" },
-	{ h_users_delete, "Delete a user", 204, NULL, NULL, "400,404,409" },
-	{ h_users_deactivate, "Disable a user", 200, "UserResponse", NULL, "400,404,409" },
-	{ h_users_approve, "Approve a pending user with a role", 200, "UserResponse", NULL, "400,404,409" },
-	{ h_users_reject, "Reject (delete) a pending user", 204, NULL, NULL, "400,404,409" },
-	{ h_users_reset_password, "Set a user's password", 204, NULL, NULL, "404,422" },
-	{ h_stats, "User counts", 200, "Stats", NULL, "" },
-	{ h_audit_list, "The audit trail", 200, "AuditLogList", NULL, "" },
-	{ h_audit_export, "Export the audit trail (csv or json)", 200, NULL, "text/csv", "" },
-	{ h_health, "Liveness: the database answers a read (503 otherwise)", 200, "Health", NULL, "" },
-	{ h_openapi, "This document", 200, "OpenAPI", NULL, "" },
+	{ h_login, "Log in with a password (OAuth2 password form)", 200, "LoginResponse", NULL, "401,403,429", 0 },
+	{ h_me, "The caller", 200, "UserResponse", NULL, "", 0 },
+	{ h_permissions, "The caller's capabilities", 200, "Permissions", NULL, "", 0 },
+	{ h_verify, "Forward authentication: the caller, if it meets ?role= and ?cap=", 200, "UserResponse", NULL, "403",
+	    0 },
+	{ h_refresh, "A new token pair for a refresh token", 200, "TokenResponse", NULL, "401,403", 0 },
+	{ h_logout, "Revoke every session of the caller", 204, NULL, NULL, "401,403", 0 },
+	{ h_config, "Public settings", 200, "AuthConfig", NULL, "", 1 },
+	{ h_change_password, "Change one's own password", 204, NULL, NULL, "400,429", 0 },
+	{ h_register, "Register (when enabled): a pending account", 201, "RegisterResponse", NULL, "403", 0 },
+	{ h_keys_list, "One's own API keys", 200, "ApiKeyList", NULL, "", 0 },
+	{ h_keys_create, "Create an API key (shown once)", 201, "ApiKeyCreated", NULL, "409", 0 },
+	{ h_keys_delete, "Delete one's own API key", 204, NULL, NULL, "404", 0 },
+	{ h_admin_keys_list, "Every API key", 200, "ApiKeyList", NULL, "", 0 },
+	{ h_admin_keys_create, "Create an API key for a user", 201, "ApiKeyCreated", NULL, "404,409", 0 },
+	{ h_admin_keys_delete, "Delete an API key", 204, NULL, NULL, "404", 0 },
+	{ h_users_create, "Create a user", 201, "UserResponse", NULL, "409", 0 },
+	{ h_users_list, "List users", 200, "UserList", NULL, "", 0 },
+	{ h_users_names, "User names and ids", 200, "UserNames", NULL, "", 0 },
+	{ h_users_export, "Export users as CSV", 200, NULL, "text/csv", "", 0 },
+	{ h_users_get, "One user", 200, "UserResponse", NULL, "404", 0 },
+	{ h_users_update, "Change a user", 200, "UserResponse", NULL, "404,409,422", 0 },
+	{ h_users_delete, "Delete a user", 204, NULL, NULL, "400,404", 0 },
+	{ h_users_deactivate, "Disable a user", 200, "UserResponse", NULL, "400,404,409", 0 },
+	{ h_users_approve, "Approve a pending user with a role", 200, "UserResponse", NULL, "404,409", 0 },
+	{ h_users_reject, "Reject (delete) a pending user", 204, NULL, NULL, "404,409", 0 },
+	{ h_users_reset_password, "Set a user's password", 204, NULL, NULL, "404,422", 0 },
+	{ h_stats, "User counts", 200, "Stats", NULL, "", 0 },
+	{ h_audit_list, "The audit trail", 200, "AuditLogList", NULL, "", 0 },
+	{ h_audit_export, "Export the audit trail (csv or json)", 200, NULL, "text/csv", "", 0 },
+	{ h_health, "Liveness: the database answers a read (503 otherwise)", 200, "Health", NULL, "", 0 },
+	{ h_openapi, "This document", 200, "OpenAPI", NULL, "", 1 },
 	{ h_setup, "The first admin of an empty database, with the configured setup_token", 201, "UserResponse", NULL,
-	    "403,404,409" },
+	    "403,404,409", 0 },
 };
 
 static const char *const reasons[][2] = {
@@ -223,10 +226,15 @@ doc_of(handler_fn h)
 	return NULL;
 }
 
+/*
+ * Adds the error answer status to responses unless present. A 422 is the validation list (HTTPValidationError);
+ * with handler_422 also the problem shape with a string detail, which a handler's own 422 guard sends
+ * (ERR_UNPROCESSABLE, err.c): the handler-specific statuses are added first, so theirs wins.
+ */
 static void
-add_error(json_object *responses, const char *status)
+add_error(json_object *responses, const char *status, int handler_422)
 {
-	json_object *r, *c, *m;
+	json_object *r, *c, *m, *schema;
 
 	if (json_object_object_get_ex(responses, status, NULL))
 		return;
@@ -238,7 +246,19 @@ add_error(json_object *responses, const char *status)
 		json_object_object_add(r, "description", jstr("Error"));
 	c = json_object_new_object();
 	m = json_object_new_object();
-	json_object_object_add(m, "schema", ref(strcmp(status, "422") == 0 ? "HTTPValidationError" : "Problem"));
+	if (strcmp(status, "422") != 0)
+		schema = ref("Problem");
+	else if (!handler_422)
+		schema = ref("HTTPValidationError");
+	else {
+		json_object *one = json_object_new_array();
+
+		json_object_array_add(one, ref("HTTPValidationError"));
+		json_object_array_add(one, ref("Problem"));
+		schema = json_object_new_object();
+		json_object_object_add(schema, "oneOf", one);
+	}
+	json_object_object_add(m, "schema", schema);
 	json_object_object_add(c, "application/json", m);
 	json_object_object_add(r, "content", c);
 	json_object_object_add(responses, status, r);
@@ -304,6 +324,8 @@ operation(const struct route *rt)
 			char desc[96];
 			snprintf(desc, sizeof(desc), "Needs the capability %s.", cap_name(rt->cap));
 			json_object_object_add(op, "description", jstr(desc));
+			/* The same, for tools (tests/openapi-sweep.py): an OpenAPI specification extension. */
+			json_object_object_add(op, "x-capability", jstr(cap_name(rt->cap)));
 		}
 	} else if (rt->handler == h_refresh || rt->handler == h_logout) {
 		json_object *sec = json_object_new_array(), *none = json_object_new_object(),
@@ -314,6 +336,14 @@ operation(const struct route *rt)
 		json_object_object_add(op, "security", sec);
 	} else
 		json_object_object_add(op, "security", json_object_new_array());
+
+	if (rt->rate != RATE_NONE) {
+		/* The per-client limit that applies (429 past it), named as its setting rate_limit_<name>. */
+		static const char *const rate_names[RATE__MAX] = {
+			[RATE_ADMIN_WRITE] = "admin_writes", [RATE_REFRESH] = "refresh", [RATE_REGISTER] = "register",
+		};
+		json_object_object_add(op, "x-rate-limit", jstr(rate_names[rt->rate]));
+	}
 
 	params = json_object_new_array();
 	if (rt->param != P_NONE) {
@@ -388,21 +418,27 @@ operation(const struct route *rt)
 
 		snprintf(list, sizeof(list), "%s", d->errors);
 		for (char *t = strtok_r(list, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
-			add_error(responses, t);
+			add_error(responses, t, 1);
 	}
+	/*
+	 * 403: a caller without the route's capability (routes.c), or, where any signed-in user may call, a read-only
+	 * API key on a write (auth_resolve); a read that only needs a signed-in user has no 403.
+	 */
 	if (rt->cap != CAP_NONE) {
-		add_error(responses, "401");
-		add_error(responses, "403");
+		add_error(responses, "401", 0);
+		if (rt->cap > CAP_USER || (rt->method != M_GET && rt->method != M_HEAD))
+			add_error(responses, "403", 0);
 	}
 	if (rt->param != P_NONE)
-		add_error(responses, "404");
+		add_error(responses, "404", 0);
 	if (rt->schema != NULL)
-		add_error(responses, "413");
+		add_error(responses, "413", 0);
 	if (rt->rate != RATE_NONE)
-		add_error(responses, "429");
+		add_error(responses, "429", 0);
 	if (rt->schema != NULL || rt->query != NULL || rt->param != P_NONE)
-		add_error(responses, "422");
-	add_error(responses, "503");
+		add_error(responses, "422", 0);
+	if (d == NULL || !d->nodb)
+		add_error(responses, "503", 0);
 	json_object_object_add(op, "responses", responses);
 	return op;
 }
@@ -428,6 +464,12 @@ static const char *const components[][2] = {
 	    "{\"type\":\"boolean\"},\"status\":{\"type\":\"string\"},\"last_login_at\":{\"type\":[\"string\",\"null\"],"
 	    "\"format\":\"date-time\"},\"created_at\":{\"type\":\"string\",\"format\":\"date-time\"},\"roles\":{\"type\":"
 	    "\"array\",\"items\":{\"type\":\"string\"}},\"quota_usage\":{\"type\":[\"object\",\"null\"]}}}" },
+	{ "SiteSession", "{\"type\":\"object\",\"required\":[\"token_type\",\"expires_in\",\"user\"],\"properties\":"
+	    "{\"token_type\":{\"const\":\"session\"},\"expires_in\":{\"type\":\"integer\"},\"user\":{\"$ref\":"
+	    "\"#/components/schemas/UserResponse\"}}}" },
+	{ "LoginResponse", "{\"oneOf\":[{\"$ref\":\"#/components/schemas/TokenResponse\"},{\"$ref\":"
+	    "\"#/components/schemas/SiteSession\"}],\"description\":\"A token pair; a login posted through a protected "
+	    "site's session mode answers with the session cookie and SiteSession instead.\"}" },
 	{ "UserList", "{\"type\":\"object\",\"required\":[\"users\",\"total\"],\"properties\":{\"users\":{\"type\":"
 	    "\"array\",\"items\":{\"$ref\":\"#/components/schemas/UserResponse\"}},\"total\":{\"type\":\"integer\"}}}" },
 	{ "UserNames", "{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\",\"username\"],"

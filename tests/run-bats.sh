@@ -45,6 +45,19 @@ GATEHOUSE_SANITIZER_LOGS=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-sanitizers.XXXXX
 ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export GATEHOUSE_SANITIZER_LOGS ASAN_OPTIONS UBSAN_OPTIONS
+# Every response the tests receive is recorded there (record_response, helpers.bash), one file per test process;
+# tests/openapi-coverage.sh checks the record against the OpenAPI document after the suite. A whole run starts
+# from an empty record; a run of some files replaces only theirs. The PostgreSQL run records apart
+# (tests/responses-postgresql), so that the two runs never mix or clear each other's.
+GATEHOUSE_RESPONSES=$top_builddir/tests/responses
+[ "$GATEHOUSE_TEST_DATABASE" = sqlite ] || GATEHOUSE_RESPONSES=$GATEHOUSE_RESPONSES-$GATEHOUSE_TEST_DATABASE
+export GATEHOUSE_RESPONSES
+mkdir -p "$GATEHOUSE_RESPONSES"
+if [ $# -gt 0 ]; then
+	for f in "$@"; do rm -f "$GATEHOUSE_RESPONSES/${f##*/}".*.rec; done
+else
+	find "$GATEHOUSE_RESPONSES" -name '*.rec' -delete
+fi
 if [ $# -gt 0 ]; then
 	bats --tap "$@"
 else

@@ -151,13 +151,31 @@ start_gatehouse() {
 	[ -s "$INST/gatehouse.pid" ]
 }
 
-# req METHOD PATH [curl args...]: sets $code, $body and the headers file.
+# req METHOD PATH [curl args...]: sets $code, $body and the headers file, and records the response.
 req() {
-	local method=$1 path=$2
+	local method=$1 path=$2 out
 	shift 2
-	code=$(curl -sS --max-time 20 -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code}' \
-		-X "$method" "$BASE$path" "$@")
+	out=$(curl -sS --max-time 20 -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" \
+		-w '%{http_code}\t%{content_type}' -X "$method" "$BASE$path" "$@")
+	code=${out%%$'\t'*}
 	body=$(cat "$BATS_TEST_TMPDIR/body")
+	record_response "$method" "$path" "$code" "${out#*$'\t'}" "$body"
+}
+
+# record_response METHOD PATH STATUS CONTENT_TYPE BODY: appends one response the test received to the run's record
+# (GATEHOUSE_RESPONSES, a folder set by tests/run-bats.sh), which tests/openapi-check.py validates against the
+# OpenAPI document after the suite: every body against its route's schema, every documented status produced by
+# some test. PATH is relative to BASE; the record holds it with BASE's own path in front (/api/auth/me; the
+# forward-auth tests also send requests to a protected site, which the check leaves aside). Builtins only, no process started: the suite makes
+# thousands of requests. One file per test process ($BASHPID), so that requests sent in the background never
+# interleave their records. A record: a tab-separated header line (method, path, status, content type, the body's
+# length in bytes, the bats file, the test), then the body and a newline. No response (status 000): nothing.
+record_response() {
+	[ -n "${GATEHOUSE_RESPONSES:-}" ] && [ "$3" != 000 ] || return 0
+	local LC_ALL=C mount=""
+	[[ ! $BASE =~ ^[a-z]+://[^/]+(/.*)?$ ]] || mount=${BASH_REMATCH[1]}
+	printf '%s\t%s\t%s\t%s\t%d\t%s\t%s\n%s\n' "$1" "$mount$2" "$3" "$4" "${#5}" "${BATS_TEST_FILENAME##*/}" \
+		"${BATS_TEST_DESCRIPTION:-setup}" "$5" >>"$GATEHOUSE_RESPONSES/${BATS_TEST_FILENAME##*/}.$BASHPID.rec"
 }
 
 # header NAME: the value of a response header of the last req.
@@ -169,9 +187,11 @@ header() {
 # with a well-formed token, so `t=$(login_token ...)` fails the test on a 401, a 502 page or a non-JSON reply.
 login_token() {
 	local out status token
-	out=$(curl -sS --max-time 20 -w '\n%{http_code}' -X POST "$BASE/auth/login" --data-urlencode "username=$1" \
-		--data-urlencode "password=$2") || { echo "login_token $1: curl failed" >&2; return 1; }
+	out=$(curl -sS --max-time 20 -w '\n%{http_code}\t%{content_type}' -X POST "$BASE/auth/login" \
+		--data-urlencode "username=$1" --data-urlencode "password=$2") || { echo "login_token $1: curl failed" >&2; return 1; }
 	status=${out##*$'\n'}
+	record_response POST /auth/login "${status%%$'\t'*}" "${status#*$'\t'}" "${out%$'\n'*}"
+	status=${status%%$'\t'*}
 	token=$(sed '$d' <<<"$out" | jq -r .access_token 2>/dev/null)
 	if [ "$status" != 200 ] || ! [[ $token =~ ^gat_[A-Za-z0-9_-]{43}$ ]]; then
 		echo "login_token $1: want 200 and an access token, got $status: $(sed '$d' <<<"$out" | head -c 300)" >&2

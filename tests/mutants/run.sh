@@ -8,7 +8,8 @@
 # usage: tests/mutants/run.sh [-j JOBS] [-o REPORT] [-B] [MUTANT-ID...]
 # -B skips the unmutated run, for a tree whose suite was just seen passing (the report says it was skipped).
 # The suite for each mutant: the C unit tests, then the bats files the mutant names under "tests:" one by one (so
-# that most mutants die in a minute), then every other bats file, two at a time with -j 2. Left out, as slow and
+# that most mutants die in a minute), then every other bats file, two at a time with -j 2, then every response they
+# received against the OpenAPI document (tests/openapi-check.py, as make check does). Left out, as slow and
 # about deployment rather than the mutants' kinds: 98-valgrind (memcheck), 99-sanitizers (a sanitizer build's
 # logs), 12-crash (SIGKILL, full disk), 40-production, 50-55 (servers, static build, install), 57-test-ports, and
 # 22-change-password, whose 2-second block expires before its 25 guesses end on a machine as loaded as a mutant run.
@@ -94,7 +95,15 @@ suite() {
 		bats_file "$b" &
 	done
 	wait
-	[ ! -s "$scratch/failed" ]
+	[ ! -s "$scratch/failed" ] || return 1
+	# Every response the files received, against the OpenAPI document (tests/openapi-check.py, as make check
+	# does after the suite; without --coverage, since some files are left out here).
+	if ! { "$scratch/gatehouse" --openapi -c /dev/null >"$scratch/openapi.json" &&
+		python3 "$scratch/tests/openapi-check.py" "$scratch/openapi.json" "$scratch/tests/responses"; } \
+		>"$scratch/out.openapi" 2>&1; then
+		echo "openapi-check.py: $(head -n 1 "$scratch/out.openapi")" >>"$scratch/failed"
+		return 1
+	fi
 }
 
 if [ "$baseline" = 0 ]; then
