@@ -227,7 +227,7 @@ struct config {
 	int	 rate_admin_writes;	/* requests per minute and address group; 0: no limit */
 	int	 rate_refresh;
 	int	 rate_register;
-	int	 max_sessions;		/* live logins per user; the oldest past it are ended */
+	int	 max_sessions;		/* live sessions per user (refresh tokens, site cookies) */
 	int	 max_api_keys;		/* live API keys per user; creating one more is refused (409) */
 	long	 prune_interval;	/* seconds between opportunistic prunes in a worker; 0: never */
 	char	 audit_key_file[1024];	/* the chain's HMAC key; default: gatehouse-audit.key beside the config */

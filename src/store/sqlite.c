@@ -284,6 +284,7 @@ enum stmt {
 	STMT_THROTTLE_DEL,
 	STMT_RATE_HIT,
 	STMT_SESSIONS_CAP,
+	STMT_SESSIONS_HEADLESS,
 	STMT_SESSIONS_DEAD_OF_USER,
 	STMT_SESSIONS_TRIM_FAMILY,
 	STMT_PRUNE_SESSIONS_EXPIRED,
@@ -442,11 +443,16 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    " expires_at = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END + ?3"
 	    " RETURNING failures, window_start",
 	/* Ends a user's logins past the newest ?3 (by last activity): every session of each such login. */
+	/* A live session holds a usable refresh token or site cookie: neither rotated, revoked nor expired. A refresh
+	   within the reuse grace forks a login into two of them, so they are what the cap counts. */
 	[STMT_SESSIONS_CAP] =
-	    "DELETE FROM sessions WHERE uid = ?1 AND coalesce(family, id) IN ("
-	    " SELECT coalesce(family, id) AS f FROM sessions"
-	    " WHERE uid = ?1 AND revoked_at IS NULL AND refresh_expires_at > ?2"
-	    " GROUP BY f ORDER BY max(id) DESC LIMIT -1 OFFSET ?3)",
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+	    " WHERE uid = ?1 AND revoked_at IS NULL AND rotated_at IS NULL AND refresh_expires_at > ?2"
+	    " ORDER BY coalesce(used_at, created_at) DESC, id DESC LIMIT -1 OFFSET ?3)",
+	/* The rotated sessions (live access tokens) of a login none of whose live sessions is left. */
+	[STMT_SESSIONS_HEADLESS] =
+	    "DELETE FROM sessions WHERE uid = ?1 AND rotated_at IS NOT NULL AND coalesce(family, id) NOT IN ("
+	    " SELECT coalesce(family, id) FROM sessions WHERE uid = ?1 AND rotated_at IS NULL)",
 	[STMT_SESSIONS_DEAD_OF_USER] =
 	    "DELETE FROM sessions WHERE uid = ?1 AND (revoked_at IS NOT NULL OR refresh_expires_at <= ?2)",
 	/* A login keeps its newest ?2 rotated sessions (reuse detection needs the recent ones). */
@@ -1084,12 +1090,46 @@ sqlite_user_epoch(int64_t uid, int64_t *epoch)
 }
 
 /*
+ * Bounds what a user can accumulate, in the caller's write transaction, after any session was created (a login,
+ * a refresh, a refresh within the reuse grace, a site session): the login's SESSIONS_ROTATED_KEPT newest rotated
+ * sessions stay (family > 0); the user's revoked and expired sessions go; past max_sessions_per_user live sessions
+ * (a usable refresh token or site cookie each) the least recently used end, with the rotated sessions of a login
+ * left without a live one. Counted under the write lock, so no interleaving of workers passes the cap
+ * (OWASP Session Management Cheat Sheet, simultaneous session limits).
+ */
+static enum db_rc
+sessions_bound(int64_t uid, int64_t now, int64_t family)
+{
+	sqlite3_stmt	*st;
+	enum db_rc	 rc;
+
+	if (family > 0) {
+		if ((st = stmt(STMT_SESSIONS_TRIM_FAMILY)) == NULL)
+			return DB_FAIL;
+		sqlite3_bind_int64(st, 1, family);
+		sqlite3_bind_int64(st, 2, SESSIONS_ROTATED_KEPT);
+		if ((rc = exec_stmt(st, "trim a login's rotated sessions")) != DB_OK)
+			return rc;
+	}
+	if ((rc = exec_two(STMT_SESSIONS_DEAD_OF_USER, uid, now, "remove dead sessions")) != DB_OK)
+		return rc;
+	if ((st = stmt(STMT_SESSIONS_CAP)) == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, cfg.max_sessions);
+	if ((rc = exec_stmt(st, "cap live sessions")) != DB_OK)
+		return rc;
+	if ((st = stmt(STMT_SESSIONS_HEADLESS)) == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, uid);
+	return exec_stmt(st, "end the capped logins' rotated sessions");
+}
+
+/*
  * A new session; family is the first session of the login (0: this one starts a login). In the caller's
- * transaction it also bounds what a user can accumulate: a new login removes the user's revoked and expired
- * sessions and ends the logins past max_sessions_per_user (least recently refreshed first); a refresh keeps the
- * login's SESSIONS_ROTATED_KEPT newest rotated sessions. So no loop of logins or refreshes grows the table.
- * login_at is the time of the password login that began it (microseconds; the absolute lifetime counts from
- * there).
+ * transaction, then bounds the user's sessions (sessions_bound). login_at is the time of the password login that
+ * began it (microseconds; the absolute lifetime counts from there).
  */
 enum db_rc
 sqlite_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
@@ -1113,22 +1153,7 @@ sqlite_session_insert(int64_t uid, const unsigned char access[32], int64_t acces
 	sqlite3_bind_int64(st, 8, login_at);
 	if ((rc = exec_stmt(st, "insert session")) != DB_OK)
 		return rc;
-	if (family > 0) {
-		/* A refresh: the login keeps only its newest rotated sessions, so a refresh loop cannot grow it. */
-		if ((st = stmt(STMT_SESSIONS_TRIM_FAMILY)) == NULL)
-			return DB_FAIL;
-		sqlite3_bind_int64(st, 1, family);
-		sqlite3_bind_int64(st, 2, SESSIONS_ROTATED_KEPT);
-		return exec_stmt(st, "trim a login's rotated sessions");
-	}
-	/* A new login: the user's dead sessions go, and the logins past max_sessions_per_user, oldest first. */
-	if ((rc = exec_two(STMT_SESSIONS_DEAD_OF_USER, uid, now, "remove dead sessions")) != DB_OK ||
-	    (st = stmt(STMT_SESSIONS_CAP)) == NULL)
-		return rc != DB_OK ? rc : DB_FAIL;
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, cfg.max_sessions);
-	return exec_stmt(st, "cap live logins");
+	return sessions_bound(uid, now, family);
 }
 
 enum db_rc
@@ -1766,6 +1791,7 @@ sqlite_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_
 {
 	sqlite3_stmt	*st = stmt(STMT_SITE_INSERT);
 	unsigned char	 unused[32];
+	enum db_rc	 rc;
 
 	if (st == NULL)
 		return DB_FAIL;
@@ -1775,7 +1801,9 @@ sqlite_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_
 	sqlite3_bind_int64(st, 3, expires_at);
 	sqlite3_bind_blob(st, 4, unused, 32, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, now);
-	return exec_stmt(st, "insert site session");
+	if ((rc = exec_stmt(st, "insert site session")) != DB_OK)
+		return rc;
+	return sessions_bound(uid, now, 0);
 }
 
 enum db_rc

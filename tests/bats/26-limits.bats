@@ -126,3 +126,78 @@ write() {
 		[ "$code" = 201 ] || { echo "#$i: $code" >&2; return 1; }
 	done
 }
+
+@test "refresh-token reuse within the grace, logins and site logins in parallel never pass max_sessions_per_user" {
+	# Each refresh of one token within refresh_reuse_grace forks the login into another live session; those,
+	# password logins and site logins all count toward the cap, in the transaction that creates them.
+	sed -i '/^workers *=/d' "$INST/gatehouse.conf"
+	echo 'workers = 4' >>"$INST/gatehouse.conf"
+	stop_gatehouse
+	start_gatehouse
+	create_user forker 'forker-pass-1' viewer
+	T=$BATS_TEST_TMPDIR
+	live() {
+		db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.username = 'forker'
+			AND s.revoked_at IS NULL AND s.rotated_at IS NULL AND s.refresh_expires_at > 1000000 * strftime('%s', 'now')"
+	}
+	# One after another first: five refreshes of one token within the grace, then five site logins.
+	login_pair forker forker-pass-1 192.0.2.99
+	for w in 1 2 3 4 5; do
+		req POST /auth/refresh/ -H "X-Forwarded-For: 198.51.100.$((200 + w))" -H 'Content-Type: application/json' \
+			--data "{\"refresh_token\":\"$REFRESH\"}"
+		[ "$code" = 200 ] || fail "refresh $w: $code $body"
+	done
+	[ "$(live)" = 3 ] || fail "after five refreshes of one token: $(live) live sessions"
+	for w in 1 2 3 4 5; do
+		req POST /auth/login -H "X-Forwarded-For: 192.0.2.99" -H 'X-Gatehouse-Auth-Mode: session' \
+			--data-urlencode username=forker --data-urlencode password=forker-pass-1
+		[ "$code" = 200 ] || fail "site login $w: $code $body"
+	done
+	[ "$(live)" = 3 ] || fail "after five site logins: $(live) live sessions"
+	for round in $(seq 8); do
+		rm -f "$T"/out.*
+		login_pair forker forker-pass-1 "192.0.2.$round"
+		pids=()
+		for w in 1 2 3 4 5 6; do
+			curl -s --max-time 20 -o "$T/out.refresh$w" -w '%{http_code}' -X POST "$BASE/auth/refresh/" \
+				-H "X-Forwarded-For: 198.51.100.$((round * 10 + w))" -H 'Content-Type: application/json' \
+				--data "{\"refresh_token\":\"$REFRESH\"}" >"$T/out.refresh$w.code" &
+			pids+=($!)
+		done
+		for w in 1 2; do
+			curl -s --max-time 20 -o "$T/out.login$w" -w '%{http_code}' -X POST "$BASE/auth/login" \
+				-H "X-Forwarded-For: 192.0.2.$round" --data-urlencode username=forker \
+				--data-urlencode password=forker-pass-1 >"$T/out.login$w.code" &
+			pids+=($!)
+			curl -s --max-time 20 -o /dev/null -D "$T/out.site$w" -w '%{http_code}' -X POST "$BASE/auth/login" \
+				-H "X-Forwarded-For: 192.0.2.$round" -H 'X-Gatehouse-Auth-Mode: session' \
+				--data-urlencode username=forker --data-urlencode password=forker-pass-1 >"$T/out.site$w.code" &
+			pids+=($!)
+		done
+		wait "${pids[@]}"	# not a bare wait: the gatehouse restarted above is this shell's child too
+		# Logins get in; a refresh may find its login already ended by the cap (401), never anything else.
+		for f in "$T"/out.*.code; do
+			c=$(cat "$f")
+			[[ $c == 200 || $c == 401 && $f == */out.refresh* ]] || fail "round $round: $(basename "$f" .code) answered $c"
+		done
+		n=$(live)
+		[ "$n" -le 3 ] || fail "round $round: $n live sessions"
+		# Over HTTP: of the ten credentials this round minted, at most three still work.
+		working=0
+		for w in 1 2 3 4 5 6; do
+			[ "$(cat "$T/out.refresh$w.code")" = 200 ] || continue
+			c=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/auth/me/" \
+				-H "Authorization: Bearer $(jq -r .access_token "$T/out.refresh$w")")
+			[ "$c" != 200 ] || working=$((working + 1))
+		done
+		for w in 1 2; do
+			c=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/auth/me/" \
+				-H "Authorization: Bearer $(jq -r .access_token "$T/out.login$w")")
+			[ "$c" != 200 ] || working=$((working + 1))
+			sid=$(grep -i '^Set-Cookie: gatehouse_session=' "$T/out.site$w" | sed 's/^[^=]*=//; s/;.*//' | tr -d '\r')
+			c=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/auth/verify" -H "Cookie: gatehouse_session=$sid")
+			[ "$c" != 200 ] || working=$((working + 1))
+		done
+		[ "$working" -le 3 ] || fail "round $round: $working of the credentials minted in parallel work"
+	done
+}
