@@ -126,3 +126,15 @@ last_audit_ip() { db "SELECT coalesce(ip_address, '-') FROM audit ORDER BY id DE
 		[ "$(last_audit_ip)" = 127.0.0.1 ]
 	done
 }
+
+@test "a successful login clears its pair's failures: wrong, wrong, right, wrong, wrong, right all answer as such" {
+	# login_failures_per_account = 3 here: without the clearing, the fourth and fifth failures would make five
+	# on the pair and the second right password would meet a block.
+	create_user clearer 'clearer-pass-1' viewer >/dev/null
+	for pw in wrong-1 wrong-2 clearer-pass-1 wrong-3 wrong-4 clearer-pass-1 wrong-5 wrong-6 clearer-pass-1; do
+		from 203.0.113.77 clearer "$pw"
+		want=401
+		[ "$pw" != clearer-pass-1 ] || want=200
+		[ "$code" = "$want" ] || fail "password $pw: want $want, got $code $body"
+	done
+}
