@@ -42,6 +42,7 @@ live_sessions() { db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.
 site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 | sed 's/^[^=]*=//; s/;.*//' | tr -d '\r'; }
 
 @test "refresh racing a disabling, a deletion or a demotion: no minted token outlives it or keeps the lost right" {
+	minted=0 late=0
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "rk$i" "rk-pass-$i" admin)
@@ -59,7 +60,8 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 		one_of act 200 204
 		for w in 1 2 3; do
 			one_of "refresh$w" 200 401
-			[ "$(code_of "refresh$w")" = 200 ] || continue
+			[ "$(code_of "refresh$w")" = 200 ] || { late=$((late + 1)); continue; }
+			minted=$((minted + 1))
 			tok=$(jq -r .access_token "$T/refresh$w")
 			c=$(status_with "Authorization: Bearer $tok" /admin/users/)
 			if ((i % 3 == 2)); then
@@ -70,10 +72,12 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 		done
 		((i % 3 == 2)) || [ "$(live_sessions "$id")" = 0 ] || fail "round $i: a session outlived the revocation"
 	done
+	echo "# refreshes: $minted minted before the change (all dead or without the right after it), $late refused (401)" >&3
 }
 
 @test "API keys created racing their creator's demotion: none keeps an admin right, none made before it lives" {
 	other=$(create_user keytarget 'keytarget-pass-1' viewer)
+	before=0 after=0
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "kd$i" "kd-pass-$i" admin)
@@ -93,6 +97,7 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 			made=$(db "SELECT id FROM audit WHERE action = 'api_key.create' AND resource_id = '$(jq -r .id "$T/own$w")'")
 			want=403
 			((made > demoted)) || want=401
+			if [ $want = 401 ]; then before=$((before + 1)); else after=$((after + 1)); fi
 			c=$(status_with "X-Api-Key: $(jq -r .key "$T/own$w")" /admin/users/)
 			[ "$c" = $want ] || fail "round $i: a key made $( ((made > demoted)) && echo after || echo before) the demotion answers $c on an admin route"
 		done
@@ -109,9 +114,11 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 		c=$(status_with "X-Api-Key: $(jq -r .key <<<"$body")" /admin/users/)
 		[ "$c" = 403 ]
 	done
+	echo "# keys created around the demotion: $before before it (now 401), $after after it (403 on admin routes)" >&3
 }
 
 @test "site logins racing a disabling: no cookie outlives it, and re-enabling revives none" {
+	got=0
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "sd$i" "sd-pass-$i" editor)
@@ -129,15 +136,18 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 		[ "$code" = 200 ]
 		for w in 1 2 3; do
 			[ "$(code_of "site$w")" = 200 ] || continue
+			got=$((got + 1))
 			c=$(status_with "Cookie: gatehouse_session=$(site_cookie "site$w")" /auth/verify)
 			[ "$c" = 401 ] || fail "round $i: a cookie from around the disabling answers $c after re-enabling"
 		done
 	done
+	echo "# site logins that got a cookie before the disabling, all dead after re-enabling: $got of $((3 * ROUNDS))" >&3
 }
 
 @test "an email set by PATCH racing a create, a registration and another PATCH with it: one holder, 409s, no 5xx" {
 	a=$(create_user emailer-a 'emailer-a-pass' viewer)
 	b=$(create_user emailer-b 'emailer-b-pass' viewer)
+	wins=""
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		# The same address in three spellings: addresses compare case-folded.
@@ -158,12 +168,16 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 		won=$(( $(grep -c '^20[01]$' "$T/patchA.code" "$T/patchB.code" "$T/create.code" | awk -F: '{s += $2} END {print s}') ))
 		reg=$(db "SELECT count(*) FROM users WHERE username = 'emr$i'")
 		[ $((won + reg)) = 1 ] || fail "round $i: $won API winners and $reg registrations for one address"
+		for n in patchA patchB create; do [[ $(code_of $n) != 20[01] ]] || wins="$wins $n"; done
+		[ "$reg" = 0 ] || wins="$wins register"
 		# The address is free for the next round: whoever holds it lets it go.
 		db "UPDATE users SET email = NULL, email_key = NULL WHERE lower(email) = 'race$i@example.com'"
 	done
+	echo "# the address went to:$(tr ' ' '\n' <<<"$wins" | sed '/^$/d' | sort | uniq -c | tr -s ' \n' ' ')" >&3
 }
 
 @test "change-password racing logout and a refresh of the same user: no session survives; the password is the one the answers say" {
+	changed=0
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "cl$i" "cl-old-$i" viewer)
@@ -185,17 +199,18 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 			c=$(status_with "Authorization: Bearer $(jq -r .access_token "$T/refresh")" /auth/me/)
 			[ "$c" = 401 ] || fail "round $i: the refreshed token answers $c"
 		fi
-		if [ "$(code_of change)" = 204 ]; then new=200 old=401; else new=401 old=200; fi
+		if [ "$(code_of change)" = 204 ]; then new=200 old=401 changed=$((changed + 1)); else new=401 old=200; fi
 		c=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/auth/login" --data-urlencode "username=cl$i" --data-urlencode "password=cl-new-$i")
 		[ "$c" = $new ] || fail "round $i: change $(code_of change), the new password answers $c"
 		c=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/auth/login" --data-urlencode "username=cl$i" --data-urlencode "password=cl-old-$i")
 		[ "$c" = $old ] || fail "round $i: change $(code_of change), the old password answers $c"
 	done
+	echo "# changes that won (204): $changed of $ROUNDS; the others lost to the logout (401)" >&3
 }
 
 @test "afterwards: no 5xx in the log, the database and its audit chain intact" {
 	refute_grep -q 'FOREIGN KEY\|UNIQUE constraint' "$INST/logs/gatehouse.log"
-	[ "$(db 'PRAGMA integrity_check')" = ok ]
+	[ "$(db_integrity)" = ok ]
 	run "$GATEHOUSE_BIN/gatehousectl" -c "$INST/gatehouse.conf" verify-audit
 	[ "$status" -eq 0 ]
 }
