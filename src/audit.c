@@ -11,6 +11,13 @@
  * opened with the key: the old chain is verified, every digest recomputed with the key, and the migration
  * recorded in audit_meta (rows, the old head, the first break if the old chain was already broken) and in an
  * "audit.rekey" row. Rows never hold a secret: callers pass only names, ids, roles and reasons.
+ *
+ * With audit_retention set, rows older than it are removed from the start of the chain, a bounded batch at a time
+ * (audit_prune), in the transaction that appends an "audit.prune" row naming the new start as "ROW:DIGEST" (the
+ * last row removed and its digest). The chain then starts after that row; verify-audit accepts such a start only
+ * when the newest audit.prune row, keyed like every row, names it, so rows cut from the start by someone without
+ * the key are still detected. A prune refuses to run over a start no audit.prune row vouches for, so it never
+ * launders such a cut.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -287,12 +294,39 @@ audit_log(struct req *r, const char *action, const char *resource_type, const ch
 	return audit_log_as(r, r->authed ? &r->who : NULL, action, resource_type, resource_id, details);
 }
 
+/* "ROW:DIGEST", 64 hexadecimal digits, as anchors are written. */
+static void
+chain_point(int64_t id, const unsigned char d[32], char out[AUDIT_ANCHOR_LEN])
+{
+	char hex[65];
+
+	sodium_bin2hex(hex, sizeof(hex), d, 32);
+	snprintf(out, AUDIT_ANCHOR_LEN, "%lld:%s", (long long)id, hex);
+}
+
+/* The "base" an audit.prune row's details name, into out ("" when it names none). */
+static void
+prune_base(const struct audit_row *a, char out[AUDIT_ANCHOR_LEN])
+{
+	struct json_object *d, *v;
+
+	out[0] = '\0';
+	if (a->details == NULL || (d = json_tokener_parse(a->details)) == NULL)
+		return;
+	if (json_object_object_get_ex(d, "base", &v) && json_object_is_type(v, json_type_string))
+		snprintf(out, AUDIT_ANCHOR_LEN, "%s", json_object_get_string(v));
+	json_object_put(d);
+}
+
 struct verify {
 	long long	 rows;
 	unsigned char	 prev[32];
 	int64_t		 prev_id;
 	int64_t		 bad_id;
 	const char	*why;
+	int		 pruned_ok;	/* the chain may start after a pruned prefix (the keyed chain only) */
+	char		 start[AUDIT_ANCHOR_LEN];	/* "ROW:DIGEST" the first row links to, when not row 1 */
+	char		 vouched[AUDIT_ANCHOR_LEN];	/* the base the newest verified audit.prune row names */
 	int		 unkeyed;	/* check with plain SHA-256 (a chain from before keying) */
 };
 
@@ -305,6 +339,12 @@ check_row(struct verify *v, const struct audit_row *a)
 	v->rows++;
 	if (v->why != NULL)
 		return;
+	if (v->rows == 1 && v->pruned_ok && a->id > 1 && a->has_digests) {
+		/* A chain whose start was pruned: checked from there; the start must be vouched for (audit_verify). */
+		v->prev_id = a->id - 1;
+		memcpy(v->prev, a->prev_digest, 32);
+		chain_point(a->id - 1, a->prev_digest, v->start);
+	}
 	if (!a->has_digests)
 		v->why = "the row has no digest";
 	else if (a->id != v->prev_id + 1)
@@ -329,6 +369,8 @@ verify_row(void *ctx, const struct audit_row *a)
 	struct verify *v = ctx;
 
 	check_row(v, a);
+	if (v->why == NULL && strcmp(a->action, "audit.prune") == 0)
+		prune_base(a, v->vouched);
 	return v->why != NULL ? -1 : 0;
 }
 
@@ -342,6 +384,7 @@ audit_verify(long long *rows, int64_t *bad_id, const char **why)
 	enum db_rc	 rc;
 
 	memset(&v, 0, sizeof(v));
+	v.pruned_ok = 1;
 	*rows = 0;
 	*bad_id = 0;
 	if ((rc = db_audit_meta_get("chain", chain, sizeof(chain))) != DB_OK) {
@@ -353,6 +396,12 @@ audit_verify(long long *rows, int64_t *bad_id, const char **why)
 		*why = "the audit table cannot be read";
 		*rows = v.rows;
 		return -1;
+	}
+	if (v.why == NULL && v.start[0] != '\0' && strcmp(v.start, v.vouched) != 0) {
+		/* The first row does not follow row 1's zero link, and no keyed audit.prune row names this start. */
+		v.why = "rows were removed from the start of the chain: no audit.prune row records a prune up to the row "
+		    "before this one";
+		v.bad_id = strtoll(v.start, NULL, 10) + 1;
 	}
 	*rows = v.rows;
 	*bad_id = v.bad_id;
@@ -506,6 +555,7 @@ audit_anchor_check(const char *anchor, const char **why)
 	unsigned char	 want[32], got[32];
 	char		 hex[65], num[24];
 	long long	 id;
+	int64_t		 first;
 	size_t		 n;
 	const char	*colon = strchr(anchor, ':');
 	enum db_rc	 rc;
@@ -525,6 +575,15 @@ audit_anchor_check(const char *anchor, const char **why)
 		return 0;	/* an empty chain's anchor: anything extends it */
 	}
 	if ((rc = db_audit_digest_of((int64_t)id, got)) == DB_NONE) {
+		if (db_audit_first(&first, got) == DB_OK && id < first) {
+			if (id == first - 1 && sodium_memcmp(want, got, 32) == 0) {
+				*why = NULL;	/* the last row pruned: the kept chain links to it */
+				return 0;
+			}
+			*why = "the anchor's row was removed by audit_retention (it is older than the rows kept); check "
+			    "against a newer anchor";
+			return -1;
+		}
 		*why = "the anchor's row is gone: rows were removed from the end of the chain (truncated) since it "
 		    "was taken";
 		return -1;
@@ -568,4 +627,88 @@ audit_anchor_log(int64_t now)
 	next_at = now + (int64_t)cfg.audit_anchor_interval * 1000000;
 	if (audit_head(anchor) == 0)
 		log_info("audit anchor %s", anchor);
+}
+
+/* Reads the base the newest audit.prune row names, once its keyed digest is verified. */
+struct vouch {
+	char	 base[AUDIT_ANCHOR_LEN];
+	int	 genuine;
+};
+
+static int
+vouch_row(void *ctx, const struct audit_row *a)
+{
+	struct vouch	*w = ctx;
+	unsigned char	 d[32];
+
+	w->genuine = a->has_digests && audit_digest(a, d) == 0 && sodium_memcmp(d, a->digest, 32) == 0;
+	prune_base(a, w->base);
+	return 0;
+}
+
+/*
+ * Removes the audit rows created before `before` (µs), at most limit of them and never the head, from the start
+ * of the chain, with an "audit.prune" row {"rows","base"} in the same transaction; *rows is how many went (0
+ * when none is old enough). `now` dates the audit.prune row. It refuses (DB_FAIL, logged) when the chain's start
+ * is not row 1 and not the base the newest genuine audit.prune row names: rows cut from the start by hand stay
+ * for verify-audit to report rather than being pruned out of sight. The retention itself is the operator's
+ * (audit_retention, 0: rows are kept for ever); what was removed can no longer be verified (NIST SP 800-92
+ * §5.1: a log retention policy, with the removal itself logged).
+ */
+enum db_rc
+audit_prune(int64_t now, int64_t before, long limit, long long *rows)
+{
+	struct audit_row a;
+	struct vouch	 w;
+	unsigned char	 prev[32];
+	char		 start[AUDIT_ANCHOR_LEN], details[AUDIT_ANCHOR_LEN + 64];
+	int64_t		 first, edge;
+	enum db_rc	 rc;
+
+	*rows = 0;
+	if ((rc = db_begin()) != DB_OK)
+		return rc;
+	if ((rc = db_audit_first(&first, prev)) != DB_OK) {
+		db_rollback();
+		return rc == DB_NONE ? DB_OK : rc;
+	}
+	if (first != 1) {
+		memset(&w, 0, sizeof(w));
+		chain_point(first - 1, prev, start);
+		if ((rc = db_audit_last_of_action("audit.prune", vouch_row, &w)) != DB_OK && rc != DB_NONE) {
+			db_rollback();
+			return rc;
+		}
+		if (!w.genuine || strcmp(w.base, start) != 0) {
+			db_rollback();
+			log_err("audit: the chain starts after row %lld, which no genuine audit.prune row records; not "
+			    "pruning (run gatehousectl verify-audit)", (long long)(first - 1));
+			return DB_FAIL;
+		}
+	}
+	if ((rc = db_audit_prune(before, limit, &edge, rows)) != DB_OK || edge == 0) {
+		db_rollback();
+		*rows = 0;
+		return rc;
+	}
+	/* The new start, as verify-audit will see it: the first row kept and the digest it links to. */
+	if ((rc = db_audit_first(&first, prev)) != DB_OK) {
+		db_rollback();
+		*rows = 0;
+		return rc == DB_NONE ? DB_FAIL : rc;
+	}
+	chain_point(first - 1, prev, start);
+	snprintf(details, sizeof(details), "{\"rows\":%lld,\"base\":\"%s\"}", *rows, start);
+	memset(&a, 0, sizeof(a));
+	uuid_v7(a.uuid);
+	a.created_at = now;
+	a.action = "audit.prune";
+	a.resource_type = "audit";
+	a.details = details;
+	if ((rc = db_audit_append(&a)) != DB_OK || (rc = db_commit()) != DB_OK) {
+		db_rollback();
+		*rows = 0;
+		return rc;
+	}
+	return DB_OK;
 }

@@ -91,6 +91,7 @@ static const struct ckey {
 	{ "audit_key_file", C_PATH, offsetof(struct config, audit_key_file), 0, 0, 0, 1, NULL },
 	{ "audit_anchor_interval", C_INT, offsetof(struct config, audit_anchor_interval), 0, 604800, sizeof(long),
 	    1, NULL },
+	{ "audit_retention", C_INT, offsetof(struct config, audit_retention), 0, 3153600000LL, sizeof(long), 1, NULL },
 	{ "login_failure_window", C_INT, offsetof(struct config, throttle_window), 1, 86400, sizeof(long), 1, NULL },
 	{ "login_absolute_lifetime", C_INT, offsetof(struct config, login_ttl), 1, 315360000, sizeof(long), 1, NULL },
 	{ "refresh_reuse_grace", C_INT, offsetof(struct config, refresh_grace), 0, 3600, sizeof(long), 1, NULL },

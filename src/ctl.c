@@ -362,8 +362,9 @@ static const struct cmd_help {
 	    "Write a consistent copy of the database to FILE (0600; it must not exist) while the service runs\n"
 	    "(SQLite VACUUM INTO: one read transaction, writers go on).\n" },
 	{ "prune", "usage: gatehousectl [-c file] prune\n"
-	    "Delete expired and revoked sessions and expired throttle rows, all of them at once (the service\n"
-	    "also prunes a bounded batch now and then; see prune_interval in gatehouse.conf(5)).\n" },
+	    "Delete expired and revoked sessions and expired throttle rows, all of them at once, and with\n"
+	    "audit_retention set the audit rows older than it (recorded by an audit.prune row); the service\n"
+	    "also prunes a bounded batch now and then (prune_interval in gatehouse.conf(5)).\n" },
 	{ "import", "usage: gatehousectl [-c file] import [--format csv|json] FILE\n"
 	    "Create users from FILE (\"-\": standard input) with their existing crypt(3) hashes: a JSON array of\n"
 	    "objects, or CSV with a header, fields username, password_hash (required), email, role, status.\n"

@@ -685,13 +685,15 @@ done:
 int
 ctl_prune(void)
 {
-	long long	 s = 0, t = 0;
-	enum db_rc	 rc = throttle_prune_all(now_us(), &s, &t);	/* the service's own prune, unbounded */
+	long long	 s = 0, t = 0, a = 0;
+	enum db_rc	 rc = throttle_prune_all(now_us(), &s, &t, &a);	/* the service's own prune, unbounded */
 
 	if (rc != DB_OK) {
 		fprintf(stderr, "gatehousectl: prune failed (see the messages above)\n");
 		return 1;
 	}
 	printf("pruned %lld expired sessions and %lld throttle rows\n", s, t);
+	if (cfg.audit_retention > 0)
+		printf("pruned %lld audit rows older than audit_retention (%ld s)\n", a, cfg.audit_retention);
 	return 0;
 }

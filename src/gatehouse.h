@@ -232,6 +232,7 @@ struct config {
 	long	 prune_interval;	/* seconds between opportunistic prunes in a worker; 0: never */
 	char	 audit_key_file[1024];	/* the chain's HMAC key; default: gatehouse-audit.key beside the config */
 	long	 audit_anchor_interval;	/* seconds between the chain head's log lines in a worker; 0: never */
+	long	 audit_retention;	/* seconds an audit row is kept; 0: for ever */
 	long	 refresh_grace;		/* seconds a rotated refresh token still works; later use is reuse */
 	long	 session_idle;		/* seconds a site session lives unused */
 	long	 session_lifetime;	/* seconds a site session lives at most */
@@ -459,7 +460,7 @@ enum err throttle_refuse(struct req *, struct reply *, long wait, const char *wh
 /* Counts this request against its route's limit; ERR_OK, or 429 (set on rep) past it, or 503. */
 enum err throttle_rate(struct req *, struct reply *, enum rate);
 void	 throttle_maintain(int64_t now);	/* after a request: prune now and then, bounded */
-enum db_rc throttle_prune_all(int64_t now, long long *sessions, long long *throttle);
+enum db_rc throttle_prune_all(int64_t now, long long *sessions, long long *throttle, long long *audit);
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* audit.c: the hash-chained audit trail, written in the transaction of the change it records. */
@@ -516,11 +517,16 @@ int	 audit_head(char anchor[AUDIT_ANCHOR_LEN]);
 /* 0 when the chain still holds the anchor's row with the anchor's digest, else -1 and why (truncated,
    rewritten, or a malformed anchor). */
 int	 audit_anchor_check(const char *anchor, const char **why);
+/* Removes audit rows created before `before` (µs), at most limit, with an audit.prune row; see audit.c. */
+enum db_rc audit_prune(int64_t now, int64_t before, long limit, long long *rows);
 void	 audit_anchor_log(int64_t now);	/* after a request: the head to the log, every audit_anchor_interval */
 enum db_rc db_audit_list(const struct audit_filter *, int (*)(void *, const struct audit_row *), void *,
 	    long long *total);
 enum db_rc db_audit_append(struct audit_row *);	/* sets id and the digests */
 enum db_rc db_audit_walk(int (*)(void *, const struct audit_row *), void *);
+enum db_rc db_audit_last_of_action(const char *, int (*)(void *, const struct audit_row *), void *);
+enum db_rc db_audit_first(int64_t *id, unsigned char prev[32]);
+enum db_rc db_audit_prune(int64_t before, long limit, int64_t *edge, long long *rows);
 enum db_rc db_audit_head(int64_t *id, unsigned char digest[32]);
 enum db_rc db_audit_digest_of(int64_t id, unsigned char digest[32]);
 enum db_rc db_audit_set_digests(int64_t id, const unsigned char prev[32], const unsigned char digest[32]);

@@ -214,13 +214,14 @@ throttle_rate(struct req *r, struct reply *rep, enum rate which)
 /*
  * After a request: at most once per prune_interval in each worker (and, for plain CGI, where every process
  * serves one request, with a chance of one in a hundred), removes a bounded batch of expired and revoked
- * sessions and stale throttle rows. A full batch brings the next prune forward to the next request.
+ * sessions and stale throttle rows, and of audit rows older than audit_retention when it is set (audit_prune).
+ * A full batch brings the next prune forward to the next request.
  */
 void
 throttle_maintain(int64_t now)
 {
 	static int64_t	 next_at;
-	long long	 sessions = 0, throttle = 0;
+	long long	 sessions = 0, throttle = 0, audit = 0;
 	unsigned char	 dice;
 
 	if (cfg.prune_interval == 0 || now < next_at)
@@ -236,15 +237,18 @@ throttle_maintain(int64_t now)
 		return;
 	if (sessions > 0 || throttle > 0)
 		log_info("pruned %lld sessions and %lld throttle rows", sessions, throttle);
-	if (sessions >= PRUNE_BATCH || throttle >= PRUNE_BATCH)
+	if (cfg.audit_retention > 0 &&
+	    audit_prune(now, now - (int64_t)cfg.audit_retention * 1000000, PRUNE_BATCH, &audit) == DB_OK && audit > 0)
+		log_info("pruned %lld audit rows older than audit_retention", audit);
+	if (sessions >= PRUNE_BATCH || throttle >= PRUNE_BATCH || audit >= PRUNE_BATCH)
 		next_at = now;
 }
 
 /* Prunes until nothing expired is left (gatehousectl prune); the counts removed are added to the arguments. */
 enum db_rc
-throttle_prune_all(int64_t now, long long *sessions, long long *throttle)
+throttle_prune_all(int64_t now, long long *sessions, long long *throttle, long long *audit)
 {
-	long long	 s, t;
+	long long	 s, t, a = 0;
 	enum db_rc	 rc;
 
 	do {
@@ -254,5 +258,11 @@ throttle_prune_all(int64_t now, long long *sessions, long long *throttle)
 		*sessions += s;
 		*throttle += t;
 	} while (s >= PRUNE_BATCH || t >= PRUNE_BATCH);
+	if (cfg.audit_retention > 0)
+		do {
+			if ((rc = audit_prune(now, now - (int64_t)cfg.audit_retention * 1000000, PRUNE_BATCH, &a)) != DB_OK)
+				return rc;
+			*audit += a;
+		} while (a >= PRUNE_BATCH);
 	return DB_OK;
 }

@@ -267,6 +267,10 @@ enum stmt {
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_AUDIT_FIRST,
+	STMT_AUDIT_LAST_OF_ACTION,
+	STMT_AUDIT_PRUNE_EDGE,
+	STMT_AUDIT_PRUNE,
 	STMT_SESSION_BY_REFRESH,
 	STMT_SESSION_ROTATE,
 	STMT_SESSION_INSERT_FAMILY,
@@ -387,6 +391,15 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[STMT_AUDIT_ALL] = "SELECT id, uuid, created_at, actor_id, actor_username, action, resource_type,"
 	    " resource_id, details, ip_address, prev_digest, digest FROM audit ORDER BY id",
+	[STMT_AUDIT_FIRST] = "SELECT id, prev_digest FROM audit ORDER BY id LIMIT 1",
+	[STMT_AUDIT_LAST_OF_ACTION] = "SELECT id, uuid, created_at, actor_id, actor_username, action, resource_type,"
+	    " resource_id, details, ip_address, prev_digest, digest FROM audit WHERE action = ?1 ORDER BY id DESC LIMIT 1",
+	/* The last row a prune of the rows created before ?1 removes: a prefix of the chain, at most ?2 rows, never
+	   the head (the next row links to it). */
+	[STMT_AUDIT_PRUNE_EDGE] =
+	    "SELECT min(coalesce((SELECT min(id) FROM audit WHERE created_at >= ?1), max(id)) - 1, min(id) + ?2 - 1,"
+	    " max(id) - 1), min(id) FROM audit",
+	[STMT_AUDIT_PRUNE] = "DELETE FROM audit WHERE id <= ?1",
 	[STMT_SESSION_BY_REFRESH] =
 	    "SELECT s.id, coalesce(s.family, s.id), s.refresh_expires_at, s.rotated_at, s.revoked_at,"
 	    " coalesce(s.login_at, s.created_at), " USER_COLS
@@ -1564,6 +1577,28 @@ sqlite_audit_append(struct audit_row *a)
 	return exec_stmt(st, "append audit row");
 }
 
+/* The audit row at st's current step; its strings live until the statement steps again. */
+static void
+audit_row_of(sqlite3_stmt *st, struct audit_row *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	snprintf(a->uuid, sizeof(a->uuid), "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
+	a->created_at = sqlite3_column_int64(st, 2);
+	a->actor_id = (const char *)sqlite3_column_text(st, 3);
+	a->actor_username = (const char *)sqlite3_column_text(st, 4);
+	a->action = (const char *)sqlite3_column_text(st, 5);
+	a->resource_type = (const char *)sqlite3_column_text(st, 6);
+	a->resource_id = (const char *)sqlite3_column_text(st, 7);
+	a->details = (const char *)sqlite3_column_text(st, 8);
+	a->ip_address = (const char *)sqlite3_column_text(st, 9);
+	if (sqlite3_column_bytes(st, 10) == 32)
+		memcpy(a->prev_digest, sqlite3_column_blob(st, 10), 32);
+	if (sqlite3_column_bytes(st, 11) == 32)
+		memcpy(a->digest, sqlite3_column_blob(st, 11), 32);
+	a->has_digests = sqlite3_column_bytes(st, 10) == 32 && sqlite3_column_bytes(st, 11) == 32;
+}
+
 /* Every audit row in chain order, with its stored digests, for verification. */
 enum db_rc
 sqlite_audit_walk(int (*each)(void *, const struct audit_row *), void *ctx)
@@ -1575,27 +1610,86 @@ sqlite_audit_walk(int (*each)(void *, const struct audit_row *), void *ctx)
 	if (st == NULL)
 		return DB_FAIL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&a, 0, sizeof(a));
-		a.id = sqlite3_column_int64(st, 0);
-		snprintf(a.uuid, sizeof(a.uuid), "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
-		a.created_at = sqlite3_column_int64(st, 2);
-		a.actor_id = (const char *)sqlite3_column_text(st, 3);
-		a.actor_username = (const char *)sqlite3_column_text(st, 4);
-		a.action = (const char *)sqlite3_column_text(st, 5);
-		a.resource_type = (const char *)sqlite3_column_text(st, 6);
-		a.resource_id = (const char *)sqlite3_column_text(st, 7);
-		a.details = (const char *)sqlite3_column_text(st, 8);
-		a.ip_address = (const char *)sqlite3_column_text(st, 9);
-		if (sqlite3_column_bytes(st, 10) == 32)
-			memcpy(a.prev_digest, sqlite3_column_blob(st, 10), 32);
-		if (sqlite3_column_bytes(st, 11) == 32)
-			memcpy(a.digest, sqlite3_column_blob(st, 11), 32);
-		a.has_digests = sqlite3_column_bytes(st, 10) == 32 && sqlite3_column_bytes(st, 11) == 32;
+		audit_row_of(st, &a);
 		if (each(ctx, &a) == -1)
 			break;
 	}
 	stmt_done(st);
 	return rc == SQLITE_ROW ? DB_OK : db_rc_of(rc, "walk audit");
+}
+
+/* The newest audit row of an action, passed to each; DB_NONE when there is none. */
+enum db_rc
+db_audit_last_of_action(const char *action, int (*each)(void *, const struct audit_row *), void *ctx)
+{
+	sqlite3_stmt	*st = stmt(STMT_AUDIT_LAST_OF_ACTION);
+	struct audit_row a;
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	if ((r = step_row(st, "last audit row of an action")) == DB_OK) {
+		audit_row_of(st, &a);
+		each(ctx, &a);
+	}
+	stmt_done(st);
+	return r;
+}
+
+/* The first row of the chain: its id and the digest it links to; DB_NONE for an empty chain. */
+enum db_rc
+db_audit_first(int64_t *id, unsigned char prev[32])
+{
+	sqlite3_stmt	*st = stmt(STMT_AUDIT_FIRST);
+	enum db_rc	 r;
+
+	if (st == NULL)
+		return DB_FAIL;
+	if ((r = step_row(st, "audit chain start")) == DB_OK) {
+		*id = sqlite3_column_int64(st, 0);
+		memset(prev, 0, 32);
+		if (sqlite3_column_bytes(st, 1) == 32)
+			memcpy(prev, sqlite3_column_blob(st, 1), 32);
+	}
+	stmt_done(st);
+	return r;
+}
+
+/*
+ * In the caller's write transaction: removes the chain's rows created before `before` (µs), a prefix of at most
+ * limit rows that never includes the head. *edge is the last row removed (0: none), *rows how many.
+ */
+enum db_rc
+db_audit_prune(int64_t before, long limit, int64_t *edge, long long *rows)
+{
+	sqlite3_stmt	*st = stmt(STMT_AUDIT_PRUNE_EDGE);
+	int64_t		 first;
+	enum db_rc	 r;
+
+	*edge = 0;
+	*rows = 0;
+	if (st == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, limit);
+	if ((r = step_row(st, "audit prune edge")) == DB_OK) {
+		*edge = sqlite3_column_int64(st, 0);
+		first = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL || *edge < first)
+			*edge = 0;
+	}
+	stmt_done(st);
+	if (r == DB_NONE)
+		return DB_OK;
+	if (r != DB_OK || *edge == 0)
+		return r;
+	if ((st = stmt(STMT_AUDIT_PRUNE)) == NULL)
+		return DB_FAIL;
+	sqlite3_bind_int64(st, 1, *edge);
+	if ((r = exec_stmt(st, "prune audit rows")) == DB_OK)
+		*rows = sqlite3_changes(db);
+	return r;
 }
 
 struct sqlite3 *

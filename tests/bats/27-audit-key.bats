@@ -154,3 +154,47 @@ some_activity() {
 	[ "$status" -eq 1 ]
 	[[ $output == *"audit row 2: before it was keyed, the unkeyed chain was already broken here: its contents do not match its digest"* ]]
 }
+
+@test "audit_retention: old rows pruned with a keyed audit.prune row; the rest verifies; a start cut by hand is caught, never pruned over" {
+	some_activity
+	some_activity
+	copy_db
+	echo 'audit_retention = 1' >>"$C/g.conf"
+	run ctl -c "$C/g.conf" verify-audit
+	[ "$status" -eq 0 ]
+	before=$(db_at "$CDB" 'SELECT count(*) FROM audit')
+	sleep 1.2
+	run ctl -c "$C/g.conf" prune
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"pruned $((before - 1)) audit rows older than audit_retention (1 s)"* ]]
+	# Left: the head it could not remove, and the audit.prune row naming the new start.
+	[ "$(db_at "$CDB" 'SELECT count(*) FROM audit')" = 2 ]
+	[ "$(db_at "$CDB" "SELECT action FROM audit ORDER BY id DESC LIMIT 1")" = audit.prune ]
+	base=$(db_at "$CDB" "SELECT details FROM audit WHERE action = 'audit.prune'" | jq -r .base)
+	[ "${base%%:*}" = $((before - 1)) ]
+	run ctl -c "$C/g.conf" verify-audit
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# An anchor older than what is kept says so; the last row pruned is still a valid anchor.
+	run ctl -c "$C/g.conf" verify-audit --anchor "$base"
+	[ "$status" -eq 0 ]
+	run ctl -c "$C/g.conf" verify-audit --anchor "1:$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+	[ "$status" -eq 1 ]
+	[[ $output == *"removed by audit_retention"* ]]
+	# Rows cut from the start by hand (without the key, no audit.prune row can name the new start).
+	for i in 1 2 3; do
+		printf 'cut-pass-%s-long\n' "$i" | ctl -c "$C/g.conf" user add "cut$i" -r viewer -s >/dev/null
+	done
+	db_at "$CDB" 'DELETE FROM audit WHERE id <= (SELECT min(id) + 1 FROM audit)'
+	run ctl -c "$C/g.conf" verify-audit
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"removed from the start of the chain"* ]]
+	# And the prune refuses to remove the evidence.
+	sleep 1.2
+	run ctl -c "$C/g.conf" prune
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"no genuine audit.prune row records"* ]]
+}
