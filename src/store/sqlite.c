@@ -1620,7 +1620,7 @@ sqlite_audit_walk(int (*each)(void *, const struct audit_row *), void *ctx)
 
 /* The newest audit row of an action, passed to each; DB_NONE when there is none. */
 enum db_rc
-db_audit_last_of_action(const char *action, int (*each)(void *, const struct audit_row *), void *ctx)
+sqlite_audit_last_of_action(const char *action, int (*each)(void *, const struct audit_row *), void *ctx)
 {
 	sqlite3_stmt	*st = stmt(STMT_AUDIT_LAST_OF_ACTION);
 	struct audit_row a;
@@ -1639,7 +1639,7 @@ db_audit_last_of_action(const char *action, int (*each)(void *, const struct aud
 
 /* The first row of the chain: its id and the digest it links to; DB_NONE for an empty chain. */
 enum db_rc
-db_audit_first(int64_t *id, unsigned char prev[32])
+sqlite_audit_first(int64_t *id, unsigned char prev[32])
 {
 	sqlite3_stmt	*st = stmt(STMT_AUDIT_FIRST);
 	enum db_rc	 r;
@@ -1661,7 +1661,7 @@ db_audit_first(int64_t *id, unsigned char prev[32])
  * limit rows that never includes the head. *edge is the last row removed (0: none), *rows how many.
  */
 enum db_rc
-db_audit_prune(int64_t before, long limit, int64_t *edge, long long *rows)
+sqlite_audit_prune(int64_t before, long limit, int64_t *edge, long long *rows)
 {
 	sqlite3_stmt	*st = stmt(STMT_AUDIT_PRUNE_EDGE);
 	int64_t		 first;

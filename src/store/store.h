@@ -92,7 +92,12 @@
 	X(enum db_rc, audit_set_digests, (int64_t id, const unsigned char prev[32], const unsigned char digest[32]), \
 	    (id, prev, digest)) \
 	X(enum db_rc, audit_meta_get, (const char *key, char *value, size_t size), (key, value, size)) \
-	X(enum db_rc, audit_meta_put, (const char *key, const char *value), (key, value))
+	X(enum db_rc, audit_meta_put, (const char *key, const char *value), (key, value)) \
+	X(enum db_rc, audit_last_of_action, (const char *action, int (*each)(void *, const struct audit_row *), \
+	    void *ctx), (action, each, ctx)) \
+	X(enum db_rc, audit_first, (int64_t *id, unsigned char prev[32]), (id, prev)) \
+	X(enum db_rc, audit_prune, (int64_t before, long limit, int64_t *edge, long long *rows), \
+	    (before, limit, edge, rows))
 
 /* One engine: a pointer per operation, named as in STORE_OPS. */
 #define STORE_FIELD(ret, name, params, args)	ret (*name) params;
