@@ -359,6 +359,9 @@ h_health(struct req *r, struct reply *rep)
 	(void)r;
 	if (rc != DB_OK)
 		return reply_error(rep, ERR_UNAVAILABLE, "The database does not answer");
+	/* As CGI a missing key does not stop the program (FastCGI refuses to start): every audited write would 503. */
+	if (!audit_key_loaded())
+		return reply_error(rep, ERR_UNAVAILABLE, "The audit key cannot be read");
 	reply_json_begin(rep, 200);
 	buf_puts(&rep->body, "{\"status\":\"ok\"}");
 	return ERR_OK;

@@ -25,6 +25,7 @@ usage(FILE *f)
 	    "usage: gatehouse [-c file] [-u user] [-g group] [-l address [-U user] [-G group] [-M mode]\n"
 	    "                 [-w workers] [-p pidfile]] [--allow-root]\n"
 	    "       gatehouse -t [-c file] [-u user] [-g group]\n"
+	    "       gatehouse --openapi [-c file]\n"
 	    "\n"
 	    "User administration and login over FastCGI or CGI.\n"
 	    "\n"

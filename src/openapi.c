@@ -63,7 +63,7 @@ static const struct op_doc docs[] = {
 	{ h_stats, "User counts", 200, "Stats", NULL, "", 0 },
 	{ h_audit_list, "The audit trail", 200, "AuditLogList", NULL, "", 0 },
 	{ h_audit_export, "Export the audit trail (csv or json)", 200, NULL, "text/csv", "", 0 },
-	{ h_health, "Liveness: the database answers a read (503 otherwise)", 200, "Health", NULL, "", 0 },
+	{ h_health, "Liveness: the database answers a read and the audit key is loaded (503 otherwise)", 200, "Health", NULL, "", 0 },
 	{ h_openapi, "This document", 200, "OpenAPI", NULL, "", 1 },
 	{ h_setup, "The first admin of an empty database, with the configured setup_token", 201, "UserResponse", NULL,
 	    "403,404,409", 0 },

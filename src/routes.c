@@ -206,6 +206,16 @@ reply_error(struct reply *rep, enum err e, const char *detail)
 	return e;
 }
 
+/*
+ * A route the configuration switched off does not exist for the web: 404 whatever the method or body, before any
+ * validation could reveal it. POST /setup exists only while setup_token is set.
+ */
+static int
+route_enabled(const struct route *rt)
+{
+	return rt->handler != h_setup || cfg.setup_token[0] != '\0';
+}
+
 static void
 dispatch_route(struct req *r, struct reply *rep)
 {
@@ -219,7 +229,7 @@ dispatch_route(struct req *r, struct reply *rep)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (!route_match(routes[i].pattern, r->path, NULL, NULL))
+		if (!route_enabled(&routes[i]) || !route_match(routes[i].pattern, r->path, NULL, NULL))
 			continue;
 		allow |= 1u << routes[i].method;
 		if (rt == NULL && routes[i].method == r->method)

@@ -64,3 +64,22 @@ teardown_file() { stop_instance; }
 	req GET /nope -H 'X-Request-ID: attacker-chosen'
 	[ "$(header X-Request-ID)" != attacker-chosen ]
 }
+
+@test "without setup_token POST /setup does not exist: 404 for every method and body, nothing validated" {
+	while IFS='|' read -r method body; do
+		if [ -n "$body" ]; then
+			req "$method" /setup -H 'Content-Type: application/json' --data "$body"
+		else
+			req "$method" /setup
+		fi
+		problem 404 'Not Found' || fail "$method /setup $body"
+		[ -z "$(header Allow)" ]
+	done <<'ROWS'
+GET|
+DELETE|
+POST|
+POST|{}
+POST|{"setup_token":"x"}
+POST|{"setup_token":"0123456789abcdef0123456789abcdef","username":"root","password":"longenough1"}
+ROWS
+}

@@ -34,6 +34,20 @@ cgi() {
 	login_ok cgi-user longenough1
 }
 
+@test "as CGI without its audit key: /health answers 503 and names it, as every audited write would" {
+	cgi GET /api/health
+	expect 200
+	key=$(sed -n 's/^audit_key_file = //p' "$INST/gatehouse.conf")
+	[ -n "$key" ] || key=$INST/gatehouse-audit.key
+	mv "$key" "$key.away"
+	cgi GET /api/health
+	mv "$key.away" "$key"
+	[ "$code" = 503 ]
+	[ "$(jq -r .detail <<<"$body")" = 'The audit key cannot be read' ]
+	cgi POST /api/auth/login "username=admin&password=$ADMIN_PASSWORD" application/x-www-form-urlencoded
+	expect 200
+}
+
 @test "as CGI: errors keep the contract's shape" {
 	cgi GET /api/nothing
 	problem_body=$(jq -c . <<<"$body")

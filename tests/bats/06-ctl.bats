@@ -155,3 +155,14 @@ ROWS
 	run "$GATEHOUSE_BIN/gatehouse" -c "$D/m.conf" --check
 	[ "$status" -eq 0 ]
 }
+
+@test "every setting of the configuration table is described in gatehouse.conf(5) and shown in gatehouse.conf" {
+	names=$(sed -n 's/^[[:space:]]*{ "\([a-z_]*\)", C_[A-Z]*,.*/\1/p' "$GATEHOUSE_SRC/src/config.c")
+	[ "$(wc -l <<<"$names")" -ge 30 ] || fail "could not read the table of src/config.c: $names"
+	missing=""
+	for n in $names; do
+		grep -q "^\.It Cm \(.* , \)\{0,1\}$n\( \|$\)" "$GATEHOUSE_SRC/man/gatehouse.conf.5.in" || missing="$missing man:$n"
+		grep -q "^#\{0,1\}$n =\( \|$\)" "$GATEHOUSE_SRC/conf/gatehouse.conf.in" || missing="$missing conf:$n"
+	done
+	[ -z "$missing" ] || fail "settings not documented:$missing"
+}

@@ -15,6 +15,7 @@ setup_file() {
 	# The shipped server block, with the test's port and the instance's socket.
 	sed -e "s|^\([[:space:]]*\)listen 80;|\1listen 127.0.0.1:$SPORT;|" \
 		-e "s|unix:[^;]*/gatehouse.sock;|unix:$INST/gatehouse.sock;|" \
+		-e "s|^\([[:space:]]*\)root [^;]*/www;|\1root $GATEHOUSE_SRC/www;|" \
 		"$GATEHOUSE_BIN/conf/nginx.conf.example" >"$INST/s/site.conf"
 	user_line=""
 	[ "$(id -u)" -ne 0 ] || user_line="user $(id -un) $(id -gn);"
@@ -44,9 +45,18 @@ teardown_file() {
 	stop_instance
 }
 
-@test "nginx (shipped example): the substitutions touched only the port and the socket" {
+@test "nginx (shipped example): the substitutions touched only the port, the socket and the pages' folder" {
 	run diff "$GATEHOUSE_BIN/conf/nginx.conf.example" "$INST/s/site.conf"
-	[ "$(grep -c '^[<>]' <<<"$output")" -eq 4 ]
+	[ "$(grep -c '^[<>]' <<<"$output")" -eq 6 ]
+}
+
+@test "nginx (shipped example): the sign-in page and the console beside the API, under the strict CSP" {
+	for page in /signin.html /console/; do
+		run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/page" -w '%{http_code}' "http://127.0.0.1:$SPORT$page"
+		[ "$output" = 200 ] || fail "$page: $output"
+		grep -q -i "^Content-Security-Policy: default-src 'none'; script-src 'self';" "$BATS_TEST_TMPDIR/h"
+		grep -q '<script type="module"' "$BATS_TEST_TMPDIR/page"
+	done
 }
 
 @test "nginx (shipped example): login, create, list, 404, 405, 413" {
