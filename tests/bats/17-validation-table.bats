@@ -10,7 +10,8 @@
 
 load helpers
 
-setup_file() { start_instance; }
+# A setup_token, so that POST /setup exists and its schema is checked (the database has users: it can never succeed).
+setup_file() { start_instance --set setup_token=validation-table-token-0123456789abcdef; }
 teardown_file() { stop_instance; }
 
 NOBODY=0192f0c1-7b7e-7cc4-9d1e-3f1c2b3a4d5e

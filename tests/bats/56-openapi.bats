@@ -15,7 +15,8 @@ setup_file() {
 		mkdir "$GATEHOUSE_RESPONSES"
 		export GATEHOUSE_RESPONSES
 	fi
-	start_instance
+	# A setup_token, so that POST /setup exists (without one it is 404 for every method, 01-routing).
+	start_instance --set setup_token=openapi-sweep-token-0123456789abcdef01
 }
 teardown_file() { stop_instance; }
 
