@@ -43,6 +43,11 @@ sweep() {
 		else
 			req "$method" "$url" "$@" -H 'Content-Type: application/json' --data-binary "$data"
 		fi
+		if [ "$template" = /setup ] && [ "$want" = 422 ]; then
+			# This instance has no setup_token, so POST /setup does not exist (its 422s: 17-validation-table).
+			[ "$code" = 404 ] || bad+="$method $url: want 404 without a setup_token, got $code"$'\n'
+			continue
+		fi
 		[ "$code" = "$want" ] || bad+="$method $url: want $want, got $code: $(head -c 300 <<<"$body")"$'\n'
 	done <"$INST/cases.tsv"
 	[ "$n" -gt 0 ] || fail "the document has no case of kind $kind"
