@@ -867,6 +867,7 @@ enum err h_admin_keys_create(struct req *, struct reply *);
 enum err h_admin_keys_delete(struct req *, struct reply *);
 enum err h_audit_list(struct req *, struct reply *);
 enum err h_audit_export(struct req *, struct reply *);
+enum err h_audit_verify(struct req *, struct reply *);
 enum err h_health(struct req *, struct reply *);
 enum err h_users_revoke(struct req *, struct reply *);	/* gatehousectl only */
 enum err h_users_import(struct req *, struct reply *);	/* gatehousectl only */

@@ -63,7 +63,9 @@ static const struct op_doc docs[] = {
 	{ h_stats, "User counts", 200, "Stats", NULL, "", 0 },
 	{ h_audit_list, "The audit trail", 200, "AuditLogList", NULL, "", 0 },
 	{ h_audit_export, "Export the audit trail (csv or json)", 200, NULL, "text/csv", "", 0 },
-	{ h_health, "Liveness: the database answers a read and the audit key is loaded (503 otherwise)", 200, "Health", NULL, "", 0 },
+	{ h_audit_verify, "The audit chain's verification state", 200, "AuditVerify", NULL, "", 0 },
+	{ h_health, "Liveness: the database answers a read and the audit key is loaded (503 otherwise)", 200,
+	    "Health", NULL, "", 0 },
 	{ h_openapi, "This document", 200, "OpenAPI", NULL, "", 1 },
 	{ h_setup, "The first admin of an empty database, with the configured setup_token", 201, "UserResponse", NULL,
 	    "403,404,409", 0 },
@@ -505,6 +507,10 @@ static const char *const components[][2] = {
 	    "\"details\":{},\"ip_address\":{\"type\":[\"string\",\"null\"]},\"created_at\":{\"type\":\"string\"}}}" },
 	{ "AuditLogList", "{\"type\":\"object\",\"required\":[\"logs\",\"total\"],\"properties\":{\"logs\":{\"type\":"
 	    "\"array\",\"items\":{\"$ref\":\"#/components/schemas/AuditLog\"}},\"total\":{\"type\":\"integer\"}}}" },
+	{ "AuditVerify", "{\"type\":\"object\",\"required\":[\"valid\",\"rows\",\"head\",\"broken_at_row\","
+	    "\"reason\"],\"properties\":{\"valid\":{\"type\":\"boolean\"},\"rows\":{\"type\":\"integer\"},"
+	    "\"head\":{\"type\":\"string\",\"pattern\":\"^[0-9]+:[0-9a-f]{64}$\"},\"broken_at_row\":{\"type\":"
+	    "[\"integer\",\"null\"]},\"reason\":{\"type\":[\"string\",\"null\"]}}}" },
 	{ "Health", "{\"type\":\"object\",\"required\":[\"status\"],\"properties\":{\"status\":{\"type\":"
 	    "\"string\"}}}" },
 	{ "OpenAPI", "{\"type\":\"object\",\"required\":[\"openapi\",\"info\",\"paths\"],\"properties\":{"

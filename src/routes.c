@@ -52,6 +52,7 @@ static const struct route routes[] = {
 	    P_USER_ID, RATE_ADMIN_WRITE },
 	{ M_GET, "/admin/stats", h_stats, U, NULL, NULL, P_NONE, RATE_NONE },
 	{ M_GET, "/admin/audit-logs", h_audit_list, S, NULL, &query_audit_list, P_NONE, RATE_NONE },
+	{ M_GET, "/admin/audit-logs/verify", h_audit_verify, S, NULL, NULL, P_NONE, RATE_NONE },
 	{ M_GET, "/admin/audit-logs/export/{}", h_audit_export, S, NULL, &query_audit_export, P_FORMAT, RATE_NONE },
 	{ M_GET, "/openapi.json", h_openapi, CAP_NONE, NULL, NULL, P_NONE, RATE_NONE },
 	{ M_POST, "/setup", h_setup, CAP_NONE, &schema_setup, NULL, P_NONE, RATE_NONE },

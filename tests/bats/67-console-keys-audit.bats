@@ -10,7 +10,7 @@ setup_file() {
 	start_instance
 	create_user key-owner 'key-owner-pass-1' editor >/dev/null
 	# More than a page of audit entries: users created (and logged in) make rows of several actions.
-	for i in $(seq 1 40); do create_user "audited-$i" "audited-pass-$i" viewer >/dev/null; done
+	for i in $(seq 1 60); do create_user "audited-$i" "audited-pass-$i" viewer >/dev/null; done
 	for i in 1 2 3; do login_ok key-owner 'key-owner-pass-1'; done
 	id=$(api_json GET '/admin/users/?search=key-owner' | jq -r '.users[0].id')
 	api_json POST /admin/api-keys/ "{\"user_id\":\"$id\",\"name\":\"first key\",\"scope\":\"read_only\"}" >/dev/null
@@ -24,4 +24,21 @@ teardown_file() { stop_instance; }
 
 @test "console audit: pages, filters (action, user, search, dates), sort, CSV and JSON exports with the filters" {
 	console_run console-admin.mjs audit
+}
+
+# Last: it edits a row of this file's audit trail.
+@test "audit chain: GET /admin/audit-logs/verify says valid, then names the edited row; the console shows both" {
+	run api_json GET /admin/audit-logs/verify
+	assert_status 0
+	[ "$(jq -c '[.valid, .broken_at_row, .reason]' <<<"$output")" = '[true,null,null]' ]
+	rows=$(jq .rows <<<"$output")
+	[[ $(jq -r .head <<<"$output") =~ ^$rows:[0-9a-f]{64}$ ]]
+	[ "$rows" = "$(sqlite3 "$INST/gatehouse.db" 'SELECT count(*) FROM audit')" ]
+	console_run console-admin.mjs chain-ok
+	sqlite3 "$INST/gatehouse.db" "PRAGMA busy_timeout=5000; UPDATE audit SET action = 'user.forged' WHERE id = 7"
+	run api_json GET /admin/audit-logs/verify
+	assert_status 0
+	[ "$(jq -c '[.valid, .broken_at_row]' <<<"$output")" = '[false,7]' ]
+	assert_output_has 'do not match its keyed digest'
+	console_run console-admin.mjs chain-broken
 }

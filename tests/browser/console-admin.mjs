@@ -129,6 +129,26 @@ const scenarios = {
 		await page.waitForFunction(() => document.querySelector('caption').textContent.match(/\((\d+)\)/)[1] > 50);
 		check(!/user_id|action|search|date_|resource/.test(new URL(page.url()).hash), `Clear filters empties them from the address too (${new URL(page.url()).hash})`);
 	},
+
+	// The chain's state at the top of the audit log page: verified, with the head to keep.
+	async 'chain-ok'(page) {
+		const call = await apiClient();
+		await openConsole(page, '#audit');
+		await page.waitForSelector('#chain-state');
+		const v = (await call('GET', '/admin/audit-logs/verify')).body;
+		const text = await page.textContent('#chain-state');
+		check(text.startsWith('Verified') && text.includes(v.head.split(':')[1]), `the page says verified, with the head (${text})`);
+	},
+
+	// After a row was edited in the database: the page names the row and says what to do.
+	async 'chain-broken'(page) {
+		await openConsole(page, '#audit');
+		await page.waitForSelector('#chain-state');
+		const text = await page.textContent('#chain-state');
+		check(/^Broken at entry 7: its contents do not match/.test(text) && text.includes('gatehousectl verify-audit'), `the page names the broken entry (${text})`);
+		await axe(page, 'the audit log with a broken chain');
+		await shotBoth(page, 'audit-chain-broken');
+	},
 };
 
 await run(scenarios, process.argv[2]);

@@ -47,7 +47,9 @@ export async function render(root) {
 		Object.values(f).map((x) => x.wrap), h('datalist', { id: listId }, ACTIONS.map((a) => h('option', { value: a }))),
 		h('div.toolbar-actions', {}, apply, reset, csv, json));
 	const list = h('div.list');
-	root.append(form, list);
+	const chain = h('section.chain', { 'aria-labelledby': 'chain-title' });
+	root.append(chain, form, list);
+	renderChain(chain);
 
 	const save = () => {
 		const q = new URLSearchParams();
@@ -150,6 +152,23 @@ export async function render(root) {
 		if (focus) list.querySelector('caption').scrollIntoView({ block: 'nearest' });
 	}
 	await load();
+}
+
+/** The chain's verification state (GET /admin/audit-logs/verify), with a button to check again. */
+async function renderChain(section) {
+	const again = h('button.secondary.small', { type: 'button', text: 'Verify again', onclick: () => renderChain(section).then(() => section.querySelector('button').focus()) });
+	section.replaceChildren(h('h2', { id: 'chain-title', text: 'Integrity' }), h('p.muted', { text: 'Checking the hash chain…' }));
+	const r = await api('/admin/audit-logs/verify');
+	let state;
+	if (r.status !== 200) state = h('p.message.error', { text: problemText(r, 'The chain could not be checked') });
+	else if (r.body.valid) {
+		state = h('p.message.ok', { id: 'chain-state' }, `Verified: all ${r.body.rows.toLocaleString()} entries are intact and in order. `,
+			'Head (keep it elsewhere as an anchor): ', h('code', { text: r.body.head }));
+	} else {
+		state = h('p.message.error', { id: 'chain-state' }, `Broken at entry ${r.body.broken_at_row}: ${r.body.reason}. `,
+			'Entries may have been edited or removed outside gatehouse; run gatehousectl verify-audit on the server.');
+	}
+	section.replaceChildren(h('h2', { id: 'chain-title', text: 'Integrity' }), state, again);
 }
 
 /** Users of any status for the audit filter. */
