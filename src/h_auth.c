@@ -312,12 +312,22 @@ cookie_set(struct req *r, struct reply *rep, const char *name, const char *value
 /*
  * The mount point as a cookie path: SCRIPT_NAME when it is a plain absolute path (nginx's fastcgi_split_path_info
  * makes it "/api"), else "" so the cookie falls back to the widest path rather than carry a stray character into
- * the header.
+ * the header. When the server rewrote the URL, SCRIPT_NAME is not what the browser asked for (Apache's .htaccess
+ * runs /api/auth/login as /api.cgi with PATH_INFO /auth/login, and a cookie for /api.cgi/auth never came back):
+ * then the mount is the request URI's path without PATH_INFO at its end (RFC 3875 §4.1.5, §4.1.13).
  */
 const char *
 mount_path(const struct req *r)
 {
 	const char *s = r->env != NULL ? r->env->script_name : NULL;
+	const char *u = r->env != NULL ? r->env->request_uri : NULL, *p = r->env != NULL ? r->env->path_info : NULL;
+
+	if (s != NULL && u != NULL && p != NULL && p[0] == '/' && strncmp(u, s, strlen(s)) != 0) {
+		size_t ulen = strcspn(u, "?"), plen = strlen(p);
+
+		if (ulen > plen && memcmp(u + ulen - plen, p, plen) == 0)
+			s = arena_strndup(r->arena, u, ulen - plen);
+	}
 
 	if (s == NULL || s[0] != '/' || strlen(s) > 200 ||
 	    s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._~-")] != '\0')

@@ -188,7 +188,18 @@ cgi_login() {
 }
 
 @test "a mount point with characters a cookie path cannot carry falls back to /auth" {
-	cgi_login SCRIPT_NAME='/a;b' PATH_INFO=/auth/login
+	cgi_login SCRIPT_NAME='/a;b' REQUEST_URI='/a;b/auth/login' PATH_INFO=/auth/login
+	[[ $(set_cookie geolens_refresh) == *'; Path=/auth; SameSite=lax' ]]
+}
+
+@test "a rewritten URL (Apache's .htaccess: /api/... runs /api.cgi): the cookie path is the one the browser used" {
+	cgi_login SCRIPT_NAME=/api.cgi REQUEST_URI='/api/auth/login?x=1' PATH_INFO=/auth/login
+	[[ $(set_cookie geolens_refresh) == *'; Path=/api/auth; SameSite=lax' ]]
+	# A request URI that does not end with PATH_INFO tells nothing: SCRIPT_NAME stays.
+	cgi_login SCRIPT_NAME=/api.cgi REQUEST_URI=/elsewhere PATH_INFO=/auth/login
+	[[ $(set_cookie geolens_refresh) == *'; Path=/api.cgi/auth; SameSite=lax' ]]
+	# Nor can the request URI carry a character a cookie path cannot.
+	cgi_login SCRIPT_NAME=/api.cgi REQUEST_URI='/a;b/auth/login' PATH_INFO=/auth/login
 	[[ $(set_cookie geolens_refresh) == *'; Path=/auth; SameSite=lax' ]]
 }
 

@@ -33,9 +33,9 @@ teardown_file() { stop_instance; }
 	[ "$(jq -c '[.valid, .broken_at_row, .reason]' <<<"$output")" = '[true,null,null]' ]
 	rows=$(jq .rows <<<"$output")
 	[[ $(jq -r .head <<<"$output") =~ ^$rows:[0-9a-f]{64}$ ]]
-	[ "$rows" = "$(sqlite3 "$INST/gatehouse.db" 'SELECT count(*) FROM audit')" ]
+	[ "$rows" = "$(db 'SELECT count(*) FROM audit')" ]
 	console_run console-admin.mjs chain-ok
-	sqlite3 "$INST/gatehouse.db" "PRAGMA busy_timeout=5000; UPDATE audit SET action = 'user.forged' WHERE id = 7"
+	db "UPDATE audit SET action = 'user.forged' WHERE id = 7"
 	run api_json GET /admin/audit-logs/verify
 	assert_status 0
 	[ "$(jq -c '[.valid, .broken_at_row]' <<<"$output")" = '[false,7]' ]

@@ -32,14 +32,15 @@ console_setup() {
 	export CHROMIUM PW AXE SHOTS
 }
 
-# console_run SCRIPT SCENARIO: runs one scenario of tests/browser/SCRIPT against this file's instance.
+# console_run SCRIPT SCENARIO: runs one scenario of tests/browser/SCRIPT against this file's instance, or against
+# CONSOLE_URL (another web server in front of it) with the console at CONSOLE_PATH (default /console/).
 console_run() {
-	GATEHOUSE_URL="http://127.0.0.1:$PORT" GATEHOUSE_SHOTS="$SHOTS" GATEHOUSE_PLAYWRIGHT="$PW" GATEHOUSE_AXE="$AXE" \
+	GATEHOUSE_URL="${CONSOLE_URL:-http://127.0.0.1:$PORT}" GATEHOUSE_CONSOLE_PATH="${CONSOLE_PATH:-/console/}" GATEHOUSE_SHOT_TAG="${CONSOLE_TAG:-}" GATEHOUSE_SHOTS="$SHOTS" GATEHOUSE_PLAYWRIGHT="$PW" GATEHOUSE_AXE="$AXE" \
 		GATEHOUSE_CHROMIUM="$CHROMIUM" GATEHOUSE_ADMIN_PASSWORD="$ADMIN_PASSWORD" GATEHOUSE_INST="$INST" \
 		run timeout 180 node "$GATEHOUSE_SRC/tests/browser/$1" "$2"
 	echo "$output"
 	# Kept with the screenshots: what each step saw, the page weight and the timings.
-	printf '%s\n' "$output" >"$SHOTS/${1%.mjs}-$2.log"
+	printf '%s\n' "$output" >"$SHOTS/${1%.mjs}-$2${CONSOLE_TAG:-}.log"
 	[ "$status" -eq 0 ] || fail "scenario $2 of $1 failed (exit $status)"
 	[[ $output != *'not ok'* ]] || fail "scenario $2 of $1 reported a failure"
 }

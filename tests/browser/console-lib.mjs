@@ -13,6 +13,8 @@ const require = createRequire(join(process.env.GATEHOUSE_PLAYWRIGHT, 'node_modul
 const { chromium } = require('playwright-core');
 
 export const base = process.env.GATEHOUSE_URL;
+/** Where the console is served: /console/ beside signin.html (nginx, Apache), /gatehouse/console/ (lighttpd). */
+export const consolePath = process.env.GATEHOUSE_CONSOLE_PATH || '/console/';
 export const adminPassword = process.env.GATEHOUSE_ADMIN_PASSWORD;
 const shots = process.env.GATEHOUSE_SHOTS;
 let step = 0;
@@ -87,15 +89,15 @@ export async function userNamed(call, name) {
 
 /** Opens the console at hash; signs in on the way (the console sends the browser there) and comes back. */
 export async function openConsole(page, hash, username = 'admin', password = adminPassword) {
-	await page.goto(`${base}/console/${hash}`);
+	await page.goto(`${base}${consolePath}${hash}`);
 	await page.waitForURL(/\/signin\.html\?/);
 	const u = new URL(page.url());
-	check(u.searchParams.get('mode') === 'cookie' && u.searchParams.get('rd') === `/console/${hash}`,
-		`the console sends a browser without a session to sign in, rd = /console/${hash}`);
+	check(u.searchParams.get('mode') === 'cookie' && u.searchParams.get('rd') === `${consolePath}${hash}`,
+		`the console sends a browser without a session to sign in, rd = ${consolePath}${hash}`);
 	await page.getByLabel('Username').fill(username);
 	await page.getByLabel('Password').fill(password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL((x) => x.pathname === '/console/');
+	await page.waitForURL((x) => x.pathname === consolePath);
 	await page.waitForSelector('#nav:not([hidden])');
 }
 
@@ -105,7 +107,7 @@ export async function openConsole(page, hash, username = 'admin', password = adm
  * load: those of the allowed statuses are not script errors). Exits 1 at the first failed check.
  */
 export async function run(scenarios, name, { allowed = [400, 401, 403, 404, 409, 422, 429] } = {}) {
-	scenarioName = name;
+	scenarioName = name + (process.env.GATEHOUSE_SHOT_TAG || "");
 	const browser = await chromium.launch({
 		executablePath: process.env.GATEHOUSE_CHROMIUM || '/usr/bin/chromium',
 		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# The admin console served by the other shipped configurations, in a real browser (tests/browser/
+# console-servers.mjs): lighttpd with conf/lighttpd-authorizer.conf (the pages at /gatehouse/, the API at /api)
+# and Apache with the shared-hosting www/.htaccess (the pages beside api.cgi, mod_headers for the CSP). nginx is
+# what 65-68 use.
+
+load helpers
+load console
+load apache
+
+setup_file() {
+	console_setup
+	if ! command -v lighttpd >/dev/null && [ ! -x /usr/sbin/lighttpd ]; then
+		[ "${CI:-}" != true ] || { echo "lighttpd is required under CI" >&2; return 1; }
+		skip "lighttpd is not installed"
+	fi
+	if ! command -v apache2 >/dev/null && [ ! -x /usr/sbin/apache2 ]; then
+		[ "${CI:-}" != true ] || { echo "apache2 is required under CI" >&2; return 1; }
+		skip "apache2 is not installed"
+	fi
+	start_instance
+	# lighttpd from the shipped authorizer file: only the socket and the folders substituted.
+	LPORT=$(free_port)
+	L=$INST/l
+	mkdir -p "$L/www" "$L/logs"
+	sed -e "s|\"[^\"]*/gatehouse.sock\"|\"$INST/gatehouse.sock\"|" \
+		-e "s|=> \"[^\"]*/www/\")|=> \"$GATEHOUSE_SRC/www/\")|" \
+		-e "s|\"docroot\" => \"/var/www/html\"|\"docroot\" => \"$L/www\"|" \
+		"$GATEHOUSE_BIN/conf/lighttpd-authorizer.conf" >"$L/gatehouse.conf"
+	cat >"$L/lighttpd.conf" <<CONF
+server.modules = ("mod_indexfile")
+server.document-root = "$L/www"
+server.bind = "127.0.0.1"
+server.port = $LPORT
+server.pid-file = "$L/lighttpd.pid"
+server.errorlog = "$L/logs/error.log"
+index-file.names = ("index.html")
+mimetype.assign = (".html" => "text/html", ".css" => "text/css", ".js" => "text/javascript", ".svg" => "image/svg+xml")
+include "$L/gatehouse.conf"
+CONF
+	lighttpd -f "$L/lighttpd.conf" 3>&-
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$LPORT/" && break; sleep 0.1; done
+	# Apache from the shipped .htaccess, with the pages uploaded beside api.cgi and mod_headers, mod_dir loaded.
+	start_apache "$GATEHOUSE_BIN/gatehouse"
+	cp -r "$GATEHOUSE_SRC/www/"*.html "$GATEHOUSE_SRC/www/"*.js "$GATEHOUSE_SRC/www/"*.css "$GATEHOUSE_SRC/www/console" "$A/www/"
+	chmod -R a+rX "$A/www"
+	printf 'LoadModule headers_module %s\nLoadModule dir_module %s\n' /usr/lib/apache2/modules/mod_headers.so \
+		/usr/lib/apache2/modules/mod_dir.so >>"$A/apache2.conf"
+	env -i PATH="$PATH" apache2 -f "$A/apache2.conf" -k stop
+	for i in $(seq 50); do [ -f "$A/apache2.pid" ] || break; sleep 0.1; done
+	env -i PATH="$PATH" apache2 -f "$A/apache2.conf" -k start 3>&- || { cat "$A/logs/error.log" >&2; return 1; }
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$APORT/" && break; sleep 0.1; done
+	export LPORT L
+}
+
+teardown_file() {
+	[ -f "$L/lighttpd.pid" ] && kill "$(cat "$L/lighttpd.pid")" 2>/dev/null
+	stop_apache
+	stop_instance
+}
+
+@test "lighttpd (conf/lighttpd-authorizer.conf): the console at /gatehouse/console/ signs in and creates a user" {
+	CONSOLE_URL="http://127.0.0.1:$LPORT" CONSOLE_PATH=/gatehouse/console/ CONSOLE_TAG=-lighttpd \
+		console_run console-servers.mjs smoke
+}
+
+@test "Apache (www/.htaccess): cookie mode's refresh cookie is scoped to the path the browser used, /api/auth" {
+	# The rewrite runs /api/auth/login as api.cgi: a cookie for /api.cgi/auth would never come back.
+	BASE="http://127.0.0.1:$APORT/api" req POST /auth/login -H 'X-GeoLens-Auth-Mode: cookie' \
+		--data-urlencode username=admin --data-urlencode "password=$ADMIN_PASSWORD"
+	[ "$code" = 200 ]
+	grep -i '^Set-Cookie: geolens_refresh=' "$BATS_TEST_TMPDIR/headers" | grep -q '; Path=/api/auth;' ||
+		fail "refresh cookie: $(grep -i '^Set-Cookie: geolens_refresh=' "$BATS_TEST_TMPDIR/headers")"
+	# And nginx's mount (SCRIPT_NAME /api) is unchanged.
+	req POST /auth/login -H 'X-GeoLens-Auth-Mode: cookie' --data-urlencode username=admin \
+		--data-urlencode "password=$ADMIN_PASSWORD"
+	[ "$code" = 200 ]
+	grep -i '^Set-Cookie: geolens_refresh=' "$BATS_TEST_TMPDIR/headers" | grep -q '; Path=/api/auth;' ||
+		fail "refresh cookie behind nginx: $(grep -i '^Set-Cookie: geolens_refresh=' "$BATS_TEST_TMPDIR/headers")"
+}
+
+@test "Apache (www/.htaccess, shared hosting): the console at /console/ signs in and creates a user" {
+	CONSOLE_URL="http://127.0.0.1:$APORT" CONSOLE_TAG=-apache console_run console-servers.mjs smoke
+}
