@@ -82,6 +82,15 @@ export async function apiClient(username = 'admin', password = adminPassword) {
 }
 
 /** The user called name, as GET /admin/users/?search= finds it (null when none). */
+// until(fn, ms): polls the async predicate fn every 100 ms until it holds (true) or ms pass (false). For states a
+// page's message cannot tell apart from the previous action's.
+export async function until(fn, ms = 10000) {
+	for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100)))
+		if (await fn())
+			return true;
+	return false;
+}
+
 export async function userNamed(call, name) {
 	const r = await call('GET', `/admin/users/?search=${encodeURIComponent(name)}&limit=200`);
 	return r.body.users.find((u) => u.username === name) || null;

@@ -1,7 +1,7 @@
 // console-users.mjs: the users page and the overview of the admin console, end to end in headless Chromium;
 // after each action the API is asked what it now holds.   node console-users.mjs SCENARIO
 import { readFileSync } from 'node:fs';
-import { apiClient, axe, base, check, openConsole, run, shot, shotBoth, userNamed } from './console-lib.mjs';
+import { apiClient, axe, base, check, openConsole, run, shot, shotBoth, until, userNamed } from './console-lib.mjs';
 
 const scenarios = {
 	// Create: every 422 entry at its field, the 409s at theirs; then a good one, which the API then holds.
@@ -142,11 +142,13 @@ const scenarios = {
 		await dlg.getByLabel('Status').selectOption('disabled');
 		await dlg.getByRole('button', { name: 'Save changes' }).click();
 		await dlg.getByText('Saved the changes').waitFor();
-		check((await userNamed(call, 'edit-me')).status === 'disabled', 'status disabled: the API holds it');
+		// The text may still be the previous save's: poll the API for the state itself.
+		check(await until(async () => (await userNamed(call, 'edit-me')).status === 'disabled'),
+			'status disabled: the API holds it');
 		await dlg.getByLabel('Status').selectOption('active');
 		await dlg.getByRole('button', { name: 'Save changes' }).click();
 		await dlg.getByText('Saved the changes').waitFor();
-		check((await userNamed(call, 'edit-me')).status === 'active', 'and active again');
+		check(await until(async () => (await userNamed(call, 'edit-me')).status === 'active'), 'and active again');
 		await dlg.getByRole('button', { name: 'Close', exact: true }).click();
 		// Deactivate.
 		await page.getByRole('button', { name: 'Manage edit-me' }).click();
