@@ -32,6 +32,7 @@ usage(FILE *f)
 	    "       gatehousectl [-c file] prune\n"
 	    "       gatehousectl [-c file] import [--format csv|json] FILE\n"
 	    "       gatehousectl [-c file] export [-o FILE]\n"
+	    "       gatehousectl [-c file] migrate --to postgresql://...\n"
 	    "       gatehousectl -h | -V\n"
 	    "\n"
 	    "  init                 create the database (0600) and the audit key (0600), or bring the schema\n"
@@ -46,6 +47,7 @@ usage(FILE *f)
 	    "  prune                delete expired sessions and stale throttle rows\n"
 	    "  import FILE          users with existing crypt(3) hashes, from CSV or JSON\n"
 	    "  export               every user with its hash, as JSON import reads\n"
+	    "  migrate --to URI     copy the SQLite database into an empty PostgreSQL one, then verify the copy\n"
 	    "\n"
 	    "  gatehousectl COMMAND --help describes each command. See gatehousectl(8).\n"
 	    "\n"
@@ -143,7 +145,7 @@ take_owner(const char *spec)
 		    priv_who());
 		return -1;
 	}
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]) && !db_is_postgresql(cfg.database); i++) {
 		snprintf(path, sizeof(path), "%s%s", cfg.database, suffixes[i]);
 		if (geteuid() == 0 && priv_chown(path, &p, 0) == -1)
 			return -1;
@@ -181,7 +183,7 @@ become_db_owner(void)
 	struct passwd	*pw;
 	struct priv	 p;
 
-	if (geteuid() != 0 || stat(cfg.database, &st) == -1 || st.st_uid == 0)
+	if (geteuid() != 0 || db_is_postgresql(cfg.database) || stat(cfg.database, &st) == -1 || st.st_uid == 0)
 		return 0;
 	memset(&p, 0, sizeof(p));
 	p.uid = st.st_uid;
@@ -207,7 +209,7 @@ cmd_init(void)
 		db_close();
 		return 1;
 	}
-	printf("database %s ready (schema version %d, %lld users)\n", cfg.database, db_schema_version(), n);
+	printf("database %s ready (schema version %d, %lld users)\n", db_display(cfg.database), db_schema_version(), n);
 	db_close();
 	return 0;
 }
@@ -332,6 +334,24 @@ done:
 	return rc;
 }
 
+/*
+ * migrate --to URI: the configuration's SQLite database into an empty PostgreSQL one (store/migrate.c). The
+ * source is opened as the service opens it (migrated to the latest schema, its chain re-keyed if it predates the
+ * key), so both sides have the same schema version.
+ */
+static int
+cmd_migrate(const char *to)
+{
+	if (db_is_postgresql(cfg.database)) {
+		fprintf(stderr, "gatehousectl: migrate copies an SQLite database, but the database setting is already"
+		    " PostgreSQL (%s)\n", db_display(cfg.database));
+		return 1;
+	}
+	if (db_open(cfg.database, 0) == -1)
+		return 1;
+	return store_migrate(to);	/* closes both databases */
+}
+
 /* Each command's own --help. */
 static const struct cmd_help {
 	const char	*cmd;
@@ -371,6 +391,13 @@ static const struct cmd_help {
 	    "Accepted hashes: $2b$/$2y$ (bcrypt, cost 4-16), $6$/$5$ (SHA-crypt, up to 10^6 rounds), $y$, $gy$\n"
 	    "(yescrypt), $7$ (scrypt); each is replaced by yescrypt at the user's next login. Each user is\n"
 	    "created as POST /admin/users/ would, with an audit row user.import; refused lines are named.\n" },
+	{ "migrate", "usage: gatehousectl [-c file] migrate --to postgresql://[user@]host/dbname[?...]\n"
+	    "Copy the SQLite database of the configuration (users and their roles, sessions, API keys, throttle\n"
+	    "rows, the audit chain with its digests) into an EMPTY PostgreSQL database, in one transaction, then\n"
+	    "check the copy: every table's count, and the audit chain verified on PostgreSQL with the same head.\n"
+	    "A target that holds any user, session, key or audit row, or a table not gatehouse's, is refused.\n"
+	    "Stop the service first: what it writes after the copy starts is not copied. Then set database to\n"
+	    "the URI, with the same audit key.\n" },
 	{ "export", "usage: gatehousectl [-c file] export [-o FILE]\n"
 	    "Write every user, with its password hash, as JSON that import reads, to FILE (created 0600, must\n"
 	    "not exist) or standard output.\n" },
@@ -408,12 +435,13 @@ main(int argc, char *argv[])
 		{ "desc", no_argument, NULL, 'D' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'w' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl_opts	 o;
-	const char	*conf = NULL, *owner = NULL, *anchor = NULL, *cmd;
+	const char	*conf = NULL, *owner = NULL, *anchor = NULL, *to = NULL, *cmd;
 	int		 ch, help = 0, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -461,6 +489,7 @@ main(int argc, char *argv[])
 		case 'D': o.desc = 1; break;
 		case 'F': o.format = optarg; break;
 		case 'w': o.output = optarg; break;
+		case 'T': to = optarg; break;
 		case 'h': help = 1; break;
 		default: cmd_usage(cmd, stderr); return 2;
 		}
@@ -492,6 +521,8 @@ main(int argc, char *argv[])
 		return cmd_verify_audit(anchor);
 	if (strcmp(cmd, "create-admin") == 0 && optind == argc - 1)
 		return cmd_create_admin(argv[optind], o.email, o.pwfile, o.pwstdin);
+	if (strcmp(cmd, "migrate") == 0 && optind == argc && to != NULL)
+		return cmd_migrate(to);
 	if ((strcmp(cmd, "user") == 0 && optind < argc) || (strcmp(cmd, "backup") == 0 && optind == argc - 1) ||
 	    (strcmp(cmd, "import") == 0 && optind == argc - 1) || (strcmp(cmd, "export") == 0 && optind == argc) ||
 	    (strcmp(cmd, "prune") == 0 && optind == argc)) {

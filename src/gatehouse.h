@@ -333,6 +333,9 @@ enum db_rc { DB_OK = 0, DB_NONE, DB_EXISTS_USERNAME, DB_EXISTS_EMAIL, DB_BUSY, D
 int	 db_open(const char *database, int create);
 int	 db_is_postgresql(const char *database);	/* the setting names a PostgreSQL database */
 const char *db_engine_name(void);		/* "SQLite" or "PostgreSQL": the engine of the last db_open */
+const char *db_display(const char *database);	/* the setting for messages: a URI without its password */
+/* gatehousectl migrate --to URI (store/migrate.c), with the SQLite database open: 0 copied and verified, 1 not. */
+int	 store_migrate(const char *uri);
 void	 db_close(void);
 enum err db_err(enum db_rc);			/* maps to the error enum */
 int	 db_schema_version(void);

@@ -238,7 +238,7 @@ main(int argc, char *argv[])
 	}
 	log_tee(0);
 	if (check) {
-		printf("gatehouse: configuration, database %s and audit key %s are usable as %s\n", cfg.database,
+		printf("gatehouse: configuration, database %s and audit key %s are usable as %s\n", db_display(cfg.database),
 		    cfg.audit_key_file, priv_who());
 		return 0;
 	}

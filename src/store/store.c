@@ -20,6 +20,54 @@ db_is_postgresql(const char *database)
 	return strncasecmp(database, "postgresql://", 13) == 0 || strncasecmp(database, "postgres://", 11) == 0;
 }
 
+/* Appends n bytes of s to out (size 1024), truncating. */
+static void
+append(char *out, size_t *o, const char *s, size_t n)
+{
+	if (*o + n >= 1024)
+		n = *o < 1023 ? 1023 - *o : 0;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
+}
+
+/*
+ * The database setting as messages may show it: an SQLite path as it is; a PostgreSQL URI without its password
+ * (the password of user:password@, and any password= parameter, are left out). A static buffer.
+ */
+const char *
+db_display(const char *database)
+{
+	static char	 out[1024];
+	const char	*p, *at, *colon, *q, *amp;
+	size_t		 o = 0, auth;
+	int		 first = 1;
+
+	if (!db_is_postgresql(database))
+		return database;
+	out[0] = '\0';
+	p = strstr(database, "://") + 3;
+	append(out, &o, database, (size_t)(p - database));
+	auth = strcspn(p, "/?");		/* [user[:password]@]host[:port],... */
+	if ((at = memchr(p, '@', auth)) != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		append(out, &o, p, (size_t)((colon != NULL ? colon : at) - p));
+		append(out, &o, "@", 1);
+		p = at + 1;
+	}
+	q = p + strcspn(p, "?");
+	append(out, &o, p, (size_t)(q - p));	/* the hosts and the database name */
+	for (q += *q == '?'; *q != '\0'; q = amp + (*amp == '&')) {
+		amp = q + strcspn(q, "&");
+		if (amp > q && strncmp(q, "password=", 9) != 0) {
+			append(out, &o, first ? "?" : "&", 1);
+			append(out, &o, q, (size_t)(amp - q));
+			first = 0;
+		}
+	}
+	return out;
+}
+
 const char *
 db_engine_name(void)
 {

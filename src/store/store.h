@@ -120,6 +120,7 @@ extern const struct store store_sqlite;
 #define STORE_DECL_PGV(name, params, args)		void pg_##name params;
 STORE_OPS(STORE_DECL_PG, STORE_DECL_PGV)
 int	 pg_open(const char *uri, int create);
+struct pg_conn *pg_connection(void);	/* libpq's PGconn of pg_open, for gatehousectl migrate; NULL when closed */
 extern const struct store store_pg;
 #endif
 
