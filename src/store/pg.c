@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -41,6 +42,7 @@
 #define SESSIONS_ROTATED_KEPT 8
 
 static PGconn	*conn;
+static pid_t	 conn_pid;	/* the process that connected: a child of fork() must not close its parent's */
 
 /*
  * Migrations: append only; index i brings the schema from version i to i + 1 and records it in schema_version.
@@ -890,6 +892,7 @@ pg_open(const char *uri, int create)
 	(void)create;
 	pg_close();
 	conn = PQconnectdbParams(keys, vals, 1);
+	conn_pid = getpid();
 	if (conn == NULL) {
 		log_err("cannot connect to PostgreSQL: out of memory");
 		return -1;
@@ -911,10 +914,12 @@ pg_open(const char *uri, int create)
 	return 0;
 }
 
+/* Closes the connection; one inherited through fork() is left to its parent (PQfinish would end the parent's
+   session on the shared socket). */
 void
 pg_close(void)
 {
-	if (conn != NULL)
+	if (conn != NULL && conn_pid == getpid())
 		PQfinish(conn);
 	conn = NULL;
 	memset(prepared, 0, sizeof(prepared));
