@@ -217,6 +217,10 @@ enum stmt {
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_AUDIT_FIRST,
+	STMT_AUDIT_LAST_OF_ACTION,
+	STMT_AUDIT_PRUNE_EDGE,
+	STMT_AUDIT_PRUNE,
 	STMT_SESSION_BY_REFRESH,
 	STMT_SESSION_ROTATE,
 	STMT_SESSION_INSERT_FAMILY,
@@ -342,6 +346,15 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 	[STMT_AUDIT_ALL] = "SELECT id, uuid, created_at, actor_id, actor_username, action, resource_type,"
 	    " resource_id, details, ip_address, prev_digest, digest FROM audit ORDER BY id",
+	[STMT_AUDIT_FIRST] = "SELECT id, prev_digest FROM audit ORDER BY id LIMIT 1",
+	[STMT_AUDIT_LAST_OF_ACTION] = "SELECT id, uuid, created_at, actor_id, actor_username, action, resource_type,"
+	    " resource_id, details, ip_address, prev_digest, digest FROM audit WHERE action = $1 ORDER BY id DESC LIMIT 1",
+	/* As SQLite's: the last row a prune of the rows created before $1 removes, a prefix of the chain of at most
+	   $2 rows, never the head. LEAST is SQLite's multi-argument min (no argument is NULL on a non-empty chain). */
+	[STMT_AUDIT_PRUNE_EDGE] =
+	    "SELECT LEAST(coalesce((SELECT min(id) FROM audit WHERE created_at >= $1::bigint), max(id)) - 1,"
+	    " min(id) + $2::bigint - 1, max(id) - 1), min(id) FROM audit",
+	[STMT_AUDIT_PRUNE] = "DELETE FROM audit WHERE id <= $1::bigint",
 	[STMT_SESSION_BY_REFRESH] =
 	    "SELECT s.id, coalesce(s.family, s.id), s.refresh_expires_at, s.rotated_at, s.revoked_at,"
 	    " coalesce(s.login_at, s.created_at), " USER_COLS
@@ -1596,6 +1609,71 @@ pg_audit_walk(int (*each)(void *, const struct audit_row *), void *ctx)
 	struct walk_ctx w = { each, ctx };
 
 	return each_row(STMT_AUDIT_ALL, NULL, "walk audit", walk_row, &w, 1);
+}
+
+/* The newest audit row of an action, passed to each; DB_NONE when there is none. */
+enum db_rc
+pg_audit_last_of_action(const char *action, int (*each)(void *, const struct audit_row *), void *ctx)
+{
+	struct walk_ctx	 w = { each, ctx };
+	struct params	 p = { 0 };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	p_text(&p, 1, action);
+	if ((rc = one_row(STMT_AUDIT_LAST_OF_ACTION, &p, "last audit row of an action", &res)) == DB_OK)
+		(void)walk_row(&w, res, 0);
+	PQclear(res);
+	return rc;
+}
+
+/* The first row of the chain: its id and the digest it links to; DB_NONE for an empty chain. */
+enum db_rc
+pg_audit_first(int64_t *id, unsigned char prev[32])
+{
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = one_row(STMT_AUDIT_FIRST, NULL, "audit chain start", &res)) == DB_OK) {
+		*id = r_int(res, 0, 0);
+		memset(prev, 0, 32);
+		if (!PQgetisnull(res, 0, 1))
+			(void)r_digest(res, 0, 1, prev);
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * In the caller's write transaction: removes the chain's rows created before `before` (µs), a prefix of at most
+ * limit rows that never includes the head. *edge is the last row removed (0: none), *rows how many.
+ */
+enum db_rc
+pg_audit_prune(int64_t before, long limit, int64_t *edge, long long *rows)
+{
+	struct params	 p = { 0 };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	*edge = 0;
+	*rows = 0;
+	p_int(&p, 1, before);
+	p_int(&p, 2, limit);
+	if ((rc = one_row(STMT_AUDIT_PRUNE_EDGE, &p, "audit prune edge", &res)) == DB_OK &&
+	    !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1) && r_int(res, 0, 0) >= r_int(res, 0, 1))
+		*edge = r_int(res, 0, 0);
+	PQclear(res);
+	if (rc == DB_NONE)
+		return DB_OK;
+	if (rc != DB_OK || *edge == 0)
+		return rc;
+	memset(&p, 0, sizeof(p));
+	p_int(&p, 1, *edge);
+	if ((res = run(STMT_AUDIT_PRUNE, &p, "prune audit rows", &rc)) != NULL) {
+		*rows = strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+	}
+	return rc;
 }
 
 enum db_rc
