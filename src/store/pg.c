@@ -238,6 +238,7 @@ enum stmt {
 	STMT_THROTTLE_DEL,
 	STMT_RATE_HIT,
 	STMT_SESSIONS_CAP,
+	STMT_SESSIONS_HEADLESS,
 	STMT_SESSIONS_DEAD_OF_USER,
 	STMT_SESSIONS_TRIM_FAMILY,
 	STMT_PRUNE_SESSIONS_EXPIRED,
@@ -415,11 +416,16 @@ static const char *const stmt_sql[STMT__MAX] = {
 	    " expires_at = CASE WHEN t.window_start + $3::bigint <= $2::bigint THEN $2::bigint"
 	    "  ELSE t.window_start END + $3::bigint"
 	    " RETURNING failures, window_start",
+	/* As SQLite's: a live session holds a usable refresh token or site cookie (neither rotated, revoked nor
+	   expired); past the newest $3 by last use they end. */
 	[STMT_SESSIONS_CAP] =
-	    "DELETE FROM sessions WHERE uid = $1::bigint AND coalesce(family, id) IN ("
-	    " SELECT coalesce(family, id) AS f FROM sessions"
-	    " WHERE uid = $1::bigint AND revoked_at IS NULL AND refresh_expires_at > $2::bigint"
-	    " GROUP BY f ORDER BY max(id) DESC OFFSET $3::bigint)",
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+	    " WHERE uid = $1::bigint AND revoked_at IS NULL AND rotated_at IS NULL AND refresh_expires_at > $2::bigint"
+	    " ORDER BY coalesce(used_at, created_at) DESC, id DESC OFFSET $3::bigint)",
+	/* The rotated sessions (live access tokens) of a login none of whose live sessions is left. */
+	[STMT_SESSIONS_HEADLESS] =
+	    "DELETE FROM sessions WHERE uid = $1::bigint AND rotated_at IS NOT NULL AND coalesce(family, id) NOT IN ("
+	    " SELECT coalesce(family, id) FROM sessions WHERE uid = $1::bigint AND rotated_at IS NULL)",
 	[STMT_SESSIONS_DEAD_OF_USER] =
 	    "DELETE FROM sessions WHERE uid = $1::bigint AND (revoked_at IS NOT NULL"
 	    " OR refresh_expires_at <= $2::bigint)",
@@ -1210,6 +1216,33 @@ pg_user_epoch(int64_t uid, int64_t *epoch)
 }
 
 /* A new session, and the bounds on what a user accumulates (see the SQLite engine's sqlite_session_insert). */
+/*
+ * As SQLite's sessions_bound, in the caller's write transaction after any session was made (login, refresh,
+ * refresh within the reuse grace, site session): the login keeps its SESSIONS_ROTATED_KEPT newest rotated
+ * sessions, the user's dead sessions go, and past max_sessions_per_user live sessions the least recently used end,
+ * with the rotated sessions of a login left without a live one. Under the write lock, so no host passes the cap.
+ */
+static enum db_rc
+sessions_bound(int64_t uid, int64_t now, int64_t family)
+{
+	struct params	 p = { 0 };
+	enum db_rc	 rc;
+
+	if (family > 0 && (rc = exec_two(STMT_SESSIONS_TRIM_FAMILY, family, SESSIONS_ROTATED_KEPT,
+	    "trim a login's rotated sessions")) != DB_OK)
+		return rc;
+	if ((rc = exec_two(STMT_SESSIONS_DEAD_OF_USER, uid, now, "remove dead sessions")) != DB_OK)
+		return rc;
+	p_int(&p, 1, uid);
+	p_int(&p, 2, now);
+	p_int(&p, 3, cfg.max_sessions);
+	if ((rc = exec_p(STMT_SESSIONS_CAP, &p, "cap live sessions")) != DB_OK)
+		return rc;
+	memset(&p, 0, sizeof(p));
+	p_int(&p, 1, uid);
+	return exec_p(STMT_SESSIONS_HEADLESS, &p, "end the capped logins' rotated sessions");
+}
+
 enum db_rc
 pg_session_insert(int64_t uid, const unsigned char access[32], int64_t access_exp,
     const unsigned char refresh[32], int64_t refresh_exp, int64_t now, int64_t family, int64_t login_at)
@@ -1227,16 +1260,7 @@ pg_session_insert(int64_t uid, const unsigned char access[32], int64_t access_ex
 	p_int(&p, 8, login_at);
 	if ((rc = exec_p(STMT_SESSION_INSERT_FAMILY, &p, "insert session")) != DB_OK)
 		return rc;
-	if (family > 0)
-		return exec_two(STMT_SESSIONS_TRIM_FAMILY, family, SESSIONS_ROTATED_KEPT,
-		    "trim a login's rotated sessions");
-	if ((rc = exec_two(STMT_SESSIONS_DEAD_OF_USER, uid, now, "remove dead sessions")) != DB_OK)
-		return rc;
-	memset(&p, 0, sizeof(p));
-	p_int(&p, 1, uid);
-	p_int(&p, 2, now);
-	p_int(&p, 3, cfg.max_sessions);
-	return exec_p(STMT_SESSIONS_CAP, &p, "cap live logins");
+	return sessions_bound(uid, now, family);
 }
 
 enum db_rc
@@ -1844,6 +1868,7 @@ pg_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_at, 
 {
 	struct params	 p = { 0 };
 	unsigned char	 unused[32];
+	enum db_rc	 rc;
 
 	random_bytes(unused, sizeof(unused));	/* no refresh token: a digest nobody holds the preimage of */
 	p_int(&p, 1, uid);
@@ -1851,7 +1876,9 @@ pg_site_insert(int64_t uid, const unsigned char digest[32], int64_t expires_at, 
 	p_int(&p, 3, expires_at);
 	p_blob(&p, 4, unused, 32);
 	p_int(&p, 5, now);
-	return exec_p(STMT_SITE_INSERT, &p, "insert site session");
+	if ((rc = exec_p(STMT_SITE_INSERT, &p, "insert site session")) != DB_OK)
+		return rc;
+	return sessions_bound(uid, now, 0);
 }
 
 enum db_rc
