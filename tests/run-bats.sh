@@ -16,9 +16,17 @@ for tool in bats nginx curl jq sqlite3; do
 done
 PATH="$PATH:/usr/sbin:/sbin"
 export PATH
+# make check runs the suite on both engines at once: without a range of the caller's, each draws its ports from
+# its own half of the default range, so neither takes a port the other found free a moment before (an Apache of
+# one run once failed to bind a port an instance of the other had taken).
 case ${GATEHOUSE_TEST_DATABASE:=sqlite} in
-sqlite) ;;
+sqlite)
+	: "${GATEHOUSE_TEST_PORTS:=20000-25999}"
+	export GATEHOUSE_TEST_PORTS
+	;;
 postgresql)
+	: "${GATEHOUSE_TEST_PORTS:=26000-31999}"
+	export GATEHOUSE_TEST_PORTS
 	for tool in psql createdb dropdb pg_dump; do
 		command -v "$tool" >/dev/null 2>&1 || { echo "Bail out! $tool is not installed (apt-get install postgresql)"; exit 1; }
 	done
