@@ -17,8 +17,7 @@ done
 PATH="$PATH:/usr/sbin:/sbin"
 export PATH
 # make check runs the suite on both engines at once: without a range of the caller's, each draws its ports from
-# its own half of the default range, so neither takes a port the other found free a moment before (an Apache of
-# one run once failed to bind a port an instance of the other had taken).
+# its own half of the default range, so neither takes a port the other found free a moment before.
 case ${GATEHOUSE_TEST_DATABASE:=sqlite} in
 sqlite)
 	: "${GATEHOUSE_TEST_PORTS:=20000-25999}"

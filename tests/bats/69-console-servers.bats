@@ -40,16 +40,12 @@ include "$L/gatehouse.conf"
 CONF
 	lighttpd -f "$L/lighttpd.conf" 3>&-
 	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$LPORT/" && break; sleep 0.1; done
-	# Apache from the shipped .htaccess, with the pages uploaded beside api.cgi and mod_headers, mod_dir loaded.
-	start_apache "$GATEHOUSE_BIN/gatehouse"
+	# Apache from the shipped .htaccess, with mod_headers and mod_dir loaded from its first start, and the pages
+	# uploaded beside api.cgi (they are files Apache reads on each request).
+	APACHE_EXTRA_CONF="LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so
+LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so" start_apache "$GATEHOUSE_BIN/gatehouse"
 	cp -r "$GATEHOUSE_SRC/www/"*.html "$GATEHOUSE_SRC/www/"*.js "$GATEHOUSE_SRC/www/"*.css "$GATEHOUSE_SRC/www/console" "$A/www/"
 	chmod -R a+rX "$A/www"
-	printf 'LoadModule headers_module %s\nLoadModule dir_module %s\n' /usr/lib/apache2/modules/mod_headers.so \
-		/usr/lib/apache2/modules/mod_dir.so >>"$A/apache2.conf"
-	env -i PATH="$PATH" apache2 -f "$A/apache2.conf" -k stop
-	for i in $(seq 50); do [ -f "$A/apache2.pid" ] || break; sleep 0.1; done
-	env -i PATH="$PATH" apache2 -f "$A/apache2.conf" -k start 3>&- || { cat "$A/logs/error.log" >&2; return 1; }
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$APORT/" && break; sleep 0.1; done
 	export LPORT L
 }
 

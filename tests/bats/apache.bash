@@ -3,7 +3,9 @@
 # configuration's path is substituted in .htaccess. Apache runs from its own ServerRoot on a free port, without
 # touching the system's configuration.
 
-# start_apache PROGRAM: exports A (the site folder) and APORT. APACHE_GATEHOUSE_CONF: more configuration lines.
+# start_apache PROGRAM: exports A (the site folder) and APORT. APACHE_GATEHOUSE_CONF: more lines for gatehouse's
+# configuration; APACHE_EXTRA_CONF: more lines for Apache's, in place from the first start (a stop and a start on
+# one port can race: the old server's children may still hold the socket when the new one binds it).
 start_apache() {
 	local program=$1 user_lines="" m=/usr/lib/apache2/modules
 	A=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-apache.XXXXXX")
@@ -55,6 +57,7 @@ DocumentRoot "$A/www"
 	AllowOverride Options=ExecCGI,Indexes FileInfo AuthConfig
 	Require all granted
 </Directory>
+${APACHE_EXTRA_CONF:-}
 CONF
 	env -i PATH="$PATH" apache2 -f "$A/apache2.conf" -k start 3>&- || { cat "$A/logs/error.log" >&2; return 1; }
 	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$APORT/" && return 0; sleep 0.1; done
