@@ -4,6 +4,7 @@
 # browsers sent to sign in, API clients given the 401, requirements, revocation on the very next request, CSRF.
 
 load helpers
+load smoke
 
 setup_file() {
 	start_instance
@@ -187,4 +188,37 @@ HTML='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 	site_login admin "$ADMIN_PASSWORD"
 	run curl -s -H "Cookie: gatehouse_session=$SID" "http://127.0.0.1:$PORT/protected/"
 	[[ $output == *'<h1>Protected</h1>'* ]]
+}
+
+@test "gatehouse down: protected locations stay closed with a 503 and Retry-After (a page for browsers), the API answers nginx's 502 as JSON" {
+	site_login admin "$ADMIN_PASSWORD"
+	stop_gatehouse
+	# Each kind of location, each kind of client: never nginx's bare 500, never the content.
+	for loc in /protected/ /app/x; do
+		echo "location $loc" >&2
+		site GET "$loc" -H "Cookie: gatehouse_session=$SID"
+		server_error_shape 503
+		[ "$(header Retry-After)" = 5 ]
+		[[ $body != *'protected content'* && $body != *'app user='* ]]
+		site GET "$loc" -H "Cookie: gatehouse_session=$SID" -H "$HTML"
+		[ "$code" = 503 ]
+		[[ $body == *'<h1>Sign-in is unavailable</h1>'* ]]
+	done
+	site GET /api/auth/config/
+	server_error_shape 502 503
+	# gatehouse-run's nginx (what contrib/setup starts) answers the same.
+	BASE="http://127.0.0.1:$PORT" req GET /protected/ -H "Cookie: gatehouse_session=$SID"
+	server_error_shape 503
+	BASE="http://127.0.0.1:$PORT" req GET /protected/ -H "$HTML"
+	[ "$code" = 503 ]
+	[[ $body == *'<h1>Sign-in is unavailable</h1>'* ]]
+	req GET /auth/config/
+	server_error_shape 502 503
+	# nginx's own refusals before gatehouse is asked keep the shape too.
+	site POST /api/auth/login --data-binary @<(head -c 1100000 /dev/zero)
+	server_error_shape 413
+	start_gatehouse
+	site GET /protected/ -H "Cookie: gatehouse_session=$SID"
+	[ "$code" = 200 ]
+	[ "$body" = 'protected content' ]
 }
