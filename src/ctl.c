@@ -1,5 +1,6 @@
 /*
- * ctl.c: gatehousectl, the operator's command line: create the database, create the first admin.
+ * ctl.c: gatehousectl, the operator's command line: options, init (create or migrate the database), verify-audit,
+ * migrate; the commands that change users (create-admin among them) are in ctl_ops.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -245,94 +246,6 @@ cmd_verify_audit(const char *anchor)
 	return rc == 0 && arc == 0 ? 0 : 1;
 }
 
-static int
-cmd_create_admin(const char *username, const char *email, const char *pwfile, int pwstdin)
-{
-	struct arena	 a;
-	struct user	 u;
-	char		 pw[1024], hash[CRYPT_OUTPUT_SIZE], norm[1024], reason[256];
-	const char	*why;
-	uint32_t	 bad;
-	size_t		 cps;
-	int		 generated = 0, rc = 1;
-	enum db_rc	 dbrc;
-
-	arena_init(&a, 1024 * 1024);
-	cps = utf8_len(username, strlen(username));
-	if (utf8_check(username, strlen(username), NULL) == -1 || cps < 3 || cps > 150 ||
-	    utf8_has_control(username, strlen(username))) {
-		fprintf(stderr, "gatehousectl: the username must be 3 to 150 characters, without control characters\n");
-		goto done;
-	}
-	if ((why = username_lookalike(username, strlen(username), &bad)) != NULL) {
-		fprintf(stderr, "gatehousectl: the username %s (%s)\n", why, unicode_describe(&a, bad));
-		goto done;
-	}
-	if (email != NULL) {
-		if (email_normalize(email, strlen(email), norm, sizeof(norm), reason, sizeof(reason)) == -1) {
-			fprintf(stderr, "gatehousectl: value is not a valid email address: %s\n", reason);
-			goto done;
-		}
-		email = norm;
-	}
-	if (pwfile != NULL) {
-		FILE *f = fopen(pwfile, "re");
-		if (f == NULL || ctl_read_line(f, pw, sizeof(pw)) == -1) {
-			fprintf(stderr, "gatehousectl: cannot read a password from %s\n", pwfile);
-			if (f != NULL)
-				fclose(f);
-			goto done;
-		}
-		fclose(f);
-	} else if (pwstdin) {
-		if (ctl_read_line(stdin, pw, sizeof(pw)) == -1) {
-			fprintf(stderr, "gatehousectl: no password on standard input\n");
-			goto done;
-		}
-	} else {
-		password_generate(pw, 21);
-		generated = 1;
-	}
-	cps = utf8_len(pw, strlen(pw));
-	if (utf8_check(pw, strlen(pw), NULL) == -1 || cps < (size_t)cfg.password_min_length || cps > 256) {
-		fprintf(stderr, "gatehousectl: the password must be %d to 256 characters\n", cfg.password_min_length);
-		goto done;
-	}
-	if (db_open(cfg.database, 0) == -1)
-		goto done;
-	if (password_hash(pw, strlen(pw), cfg.hash_cost, hash, sizeof(hash)) == -1) {
-		fprintf(stderr, "gatehousectl: cannot hash the password\n");
-		goto close;
-	}
-	memset(&u, 0, sizeof(u));
-	u.username = (char *)username;
-	u.email = (char *)email;
-	u.status = STATUS_ACTIVE;
-	u.roles = ROLE_BIT(ROLE_ADMIN);
-	u.created_at = now_us();
-	if ((dbrc = db_begin()) != DB_OK || (dbrc = db_user_insert(&a, &u, hash)) != DB_OK ||
-	    (dbrc = db_commit()) != DB_OK) {
-		db_rollback();
-		if (dbrc == DB_EXISTS_USERNAME)
-			fprintf(stderr, "gatehousectl: username \"%s\" is already taken\n", username);
-		else if (dbrc == DB_EXISTS_EMAIL)
-			fprintf(stderr, "gatehousectl: email %s is already registered\n", email);
-		else
-			fprintf(stderr, "gatehousectl: cannot create the user (see the messages above)\n");
-		goto close;
-	}
-	printf("created admin %s (id %s)\n", username, u.id);
-	if (generated)
-		printf("password: %s\n(shown only this once)\n", pw);
-	rc = 0;
-close:
-	db_close();
-done:
-	wipe(pw, sizeof(pw));
-	wipe(hash, sizeof(hash));
-	arena_free(&a);
-	return rc;
-}
 
 /*
  * migrate --to URI: the configuration's SQLite database into an empty PostgreSQL one (store/migrate.c). The
@@ -519,11 +432,10 @@ main(int argc, char *argv[])
 		return 1;
 	if (strcmp(cmd, "verify-audit") == 0 && optind == argc)
 		return cmd_verify_audit(anchor);
-	if (strcmp(cmd, "create-admin") == 0 && optind == argc - 1)
-		return cmd_create_admin(argv[optind], o.email, o.pwfile, o.pwstdin);
 	if (strcmp(cmd, "migrate") == 0 && optind == argc && to != NULL)
 		return cmd_migrate(to);
-	if ((strcmp(cmd, "user") == 0 && optind < argc) || (strcmp(cmd, "backup") == 0 && optind == argc - 1) ||
+	if ((strcmp(cmd, "user") == 0 && optind < argc) || (strcmp(cmd, "create-admin") == 0 && optind == argc - 1) ||
+	    (strcmp(cmd, "backup") == 0 && optind == argc - 1) ||
 	    (strcmp(cmd, "import") == 0 && optind == argc - 1) || (strcmp(cmd, "export") == 0 && optind == argc) ||
 	    (strcmp(cmd, "prune") == 0 && optind == argc)) {
 		/* The service's messages (warnings of the requests run here) stay out of the operator's way;
@@ -533,6 +445,8 @@ main(int argc, char *argv[])
 			return 1;
 		if (strcmp(cmd, "user") == 0)
 			rc = ctl_user(&o, argc - optind, argv + optind);
+		else if (strcmp(cmd, "create-admin") == 0)
+			rc = ctl_create_admin(&o, argv[optind]);
 		else if (strcmp(cmd, "backup") == 0)
 			rc = ctl_backup(argv[optind]);
 		else if (strcmp(cmd, "import") == 0)

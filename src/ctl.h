@@ -26,6 +26,7 @@ int	 atoi_safe(const char *);			/* leading decimal digits, 0 when none */
 
 const char *ctl_actor(void);	/* "cli:<unix user>", fixed at the first call */
 int	 ctl_user(const struct ctl_opts *, int argc, char **argv);	/* argv[0]: list, show, add, ... */
+int	 ctl_create_admin(const struct ctl_opts *, const char *name);	/* user add with the admin role */
 int	 ctl_backup(const char *path);
 int	 ctl_import(const char *path, const char *format);
 int	 ctl_export(const char *path);

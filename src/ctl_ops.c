@@ -1,8 +1,8 @@
 /*
- * ctl_ops.c: gatehousectl's operator commands (user ..., backup, prune, import, export). Every change is made
- * by running the API's own request through the dispatcher in this process (app_handle with cli_actor set), so it
- * passes the same validation, invariants (last admin, unique names), transactions and audit trail as the web;
- * the audit actor is "cli:<unix user>". Nothing here writes to the database by itself.
+ * ctl_ops.c: gatehousectl's operator commands (user ..., create-admin, backup, prune, import, export). Every
+ * change is made by running the API's own request through the dispatcher in this process (app_handle with
+ * cli_actor set), so it passes the same validation, invariants (last admin, unique names), transactions and
+ * audit trail as the web; the audit actor is "cli:<unix user>". Nothing here writes to the database by itself.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -298,8 +298,13 @@ json_body(const char *k1, const char *v1, const char *k2, const char *v2, const 
 	return s;
 }
 
+/*
+ * user add, user reset-password and create-admin: POST /admin/users/ (role: o->role, else "viewer"; create-admin
+ * passes "admin") or POST /admin/users/{id}/reset-password/, so that a user made here passes the API's validation
+ * and lands with its user.create audit row in the same transaction. what: the command, in messages. 0 or 1.
+ */
 static int
-user_add_or_reset(const struct ctl_opts *o, const char *name, int reset)
+user_add_or_reset(const struct ctl_opts *o, const char *what, const char *name, const char *role, int reset)
 {
 	struct json_object	*resp;
 	char			 pw[1024], id[37], path[128], *body;
@@ -313,8 +318,7 @@ user_add_or_reset(const struct ctl_opts *o, const char *name, int reset)
 		body = json_body("password", pw, NULL, NULL, NULL, NULL, NULL, NULL);
 		snprintf(path, sizeof(path), "/admin/users/%s/reset-password/", id);
 	} else {
-		body = json_body("username", name, "password", pw, "email", o->email, "role",
-		    o->role != NULL ? o->role : "viewer");
+		body = json_body("username", name, "password", pw, "email", o->email, "role", role);
 		snprintf(path, sizeof(path), "/admin/users/");
 	}
 	if (body == NULL)
@@ -323,14 +327,15 @@ user_add_or_reset(const struct ctl_opts *o, const char *name, int reset)
 	wipe(body, strlen(body));
 	free(body);
 	if (status != (reset ? 204 : 201)) {
-		print_error(reset ? "user reset-password" : "user add", status, resp);
+		print_error(what, status, resp);
 		json_object_put(resp);
 		goto done;
 	}
 	if (reset)
 		printf("password of %s reset; its sessions and API keys are revoked\n", name);
 	else {
-		printf("created %s (id %s)\n", jstr(resp, "username"), jstr(resp, "id"));
+		printf("created %s%s (id %s)\n", strcmp(role, "admin") == 0 ? "admin " : "", jstr(resp, "username"),
+		    jstr(resp, "id"));
 		json_object_put(resp);
 	}
 	if (generated)
@@ -339,6 +344,12 @@ user_add_or_reset(const struct ctl_opts *o, const char *name, int reset)
 done:
 	wipe(pw, sizeof(pw));
 	return rc;
+}
+
+int
+ctl_create_admin(const struct ctl_opts *o, const char *name)
+{
+	return user_add_or_reset(o, "create-admin", name, "admin", 0);
 }
 
 int
@@ -353,9 +364,9 @@ ctl_user(const struct ctl_opts *o, int argc, char **argv)
 	if (strcmp(sub, "show") == 0 && argc == 2)
 		return user_call("user show", "GET", argv[1], "", NULL, o, 200);
 	if (strcmp(sub, "add") == 0 && argc == 2)
-		return user_add_or_reset(o, argv[1], 0);
+		return user_add_or_reset(o, "user add", argv[1], o->role != NULL ? o->role : "viewer", 0);
 	if (strcmp(sub, "reset-password") == 0 && argc == 2)
-		return user_add_or_reset(o, argv[1], 1);
+		return user_add_or_reset(o, "user reset-password", argv[1], NULL, 1);
 	if (strcmp(sub, "disable") == 0 && argc == 2)
 		return user_call("user disable", "POST", argv[1], "/deactivate/", NULL, o, 200);
 	if (strcmp(sub, "enable") == 0 && argc == 2)
