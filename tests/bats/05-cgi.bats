@@ -2,10 +2,11 @@
 # The same binary as plain CGI: run directly with a CGI environment, and behind lighttpd's mod_cgi.
 
 load helpers
+load lighttpd
 
 setup_file() { start_instance; }
 teardown_file() {
-	if [ -f "$INST/lighttpd.pid" ]; then kill "$(cat "$INST/lighttpd.pid")" 2>/dev/null || true; fi
+	lighttpd_stop "$INST"
 	stop_instance
 }
 
@@ -65,21 +66,14 @@ cgi() {
 
 @test "behind lighttpd's mod_cgi, with PATH_INFO" {
 	need_tool lighttpd
-	lport=$(free_port)
 	mkdir -p "$INST/www/cgi-bin"
 	ln -sf "$GATEHOUSE_BIN/gatehouse" "$INST/www/cgi-bin/gatehouse"
-	cat >"$INST/lighttpd.conf" <<CONF
-server.modules = ("mod_cgi", "mod_setenv")
-server.document-root = "$INST/www"
-server.bind = "127.0.0.1"
-server.port = $lport
-server.pid-file = "$INST/lighttpd.pid"
-server.errorlog = "$INST/logs/lighttpd-error.log"
+	lighttpd_start "$INST" '"mod_cgi", "mod_setenv"' "$(cat <<CONF
 setenv.add-environment = ("GATEHOUSE_CONFIG" => "$INST/gatehouse.conf")
 \$HTTP["url"] =~ "^/cgi-bin/" { cgi.assign = ("" => "") }
 CONF
-	lighttpd -f "$INST/lighttpd.conf" 3>&-
-	for i in $(seq 50); do if curl -s -o /dev/null "http://127.0.0.1:$lport/"; then break; fi; sleep 0.1; done
+)"
+	lport=$LIGHTTPD_PORT
 	out=$(curl -sS --max-time 20 -w '\n%{http_code}' "http://127.0.0.1:$lport/cgi-bin/gatehouse/auth/me/" \
 		-H "Authorization: Bearer $ADMIN_TOKEN")
 	[ "$(tail -n 1 <<<"$out")" = 200 ]

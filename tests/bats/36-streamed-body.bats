@@ -6,12 +6,13 @@
 # nginx test fails: the login is read as empty, 422 "Field required".)
 
 load helpers
+load lighttpd
 
 setup_file() {
 	start_instance --nginx 'fastcgi_request_buffering off;' --set body_limit=32768
 }
 teardown_file() {
-	[ -f "$INST/lighttpd.pid" ] && kill "$(cat "$INST/lighttpd.pid")" 2>/dev/null
+	lighttpd_stop "$INST"
 	stop_instance
 }
 
@@ -70,19 +71,12 @@ streamed_requests() {
 
 @test "lighttpd mod_fastcgi, streaming the request body" {
 	command -v lighttpd >/dev/null || [ -x /usr/sbin/lighttpd ] || skip "lighttpd is not installed"
-	lport=$(free_port)
-	cat >"$INST/lighttpd.conf" <<CONF
-server.modules = ("mod_fastcgi")
-server.document-root = "$INST"
-server.bind = "127.0.0.1"
-server.port = $lport
-server.pid-file = "$INST/lighttpd.pid"
-server.errorlog = "$INST/logs/lighttpd-error.log"
+	lighttpd_start "$INST" '"mod_fastcgi"' "$(cat <<CONF
 server.stream-request-body = 2
 server.max-request-size = 1024
 fastcgi.server = ("/api" => (("socket" => "$INST/gatehouse.sock", "check-local" => "disable")))
 CONF
-	lighttpd -f "$INST/lighttpd.conf" 3>&-
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$lport/" && break; sleep 0.1; done
+)"
+	lport=$LIGHTTPD_PORT
 	streamed_requests "http://127.0.0.1:$lport/api" lighttpd
 }

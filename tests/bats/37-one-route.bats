@@ -14,41 +14,22 @@
 
 load helpers
 load apache
-
-# lighttpd_from FRAGMENT NAME SED-ARGS...: lighttpd from a shipped fragment (as lighttpd.bash does, in its own
-# folder $INST/NAME so that two can run); prints its port.
-lighttpd_from() {
-	local fragment=$1 name=$2 port
-	shift 2
-	port=$(free_port)
-	mkdir -p "$INST/$name/www" "$INST/$name/logs"
-	sed "$@" "$fragment" >"$INST/$name/gatehouse.conf"
-	cat >"$INST/$name/lighttpd.conf" <<CONF
-server.modules = ()
-server.document-root = "$INST/$name/www"
-server.bind = "127.0.0.1"
-server.port = $port
-server.pid-file = "$INST/$name/lighttpd.pid"
-server.errorlog = "$INST/$name/logs/error.log"
-include "$INST/$name/gatehouse.conf"
-CONF
-	lighttpd -f "$INST/$name/lighttpd.conf" 3>&- || return 1
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-	echo "$port"
-}
+load lighttpd
 
 setup_file() {
 	start_instance
 	command -v lighttpd >/dev/null || [ -x /usr/sbin/lighttpd ] || return 0
 	# The shipped conf/lighttpd-fastcgi.conf and conf/lighttpd-cgi.conf, paths substituted only.
-	LF_PORT=$(lighttpd_from "$GATEHOUSE_BIN/conf/lighttpd-fastcgi.conf" lf \
+	lighttpd_from "$INST/lf" "$GATEHOUSE_BIN/conf/lighttpd-fastcgi.conf" \
 		-e "s|\"[^\"]*/gatehouse.sock\"|\"$INST/gatehouse.sock\"|" \
-		-e "s|\"[^\"]*/errors/status-\"|\"$GATEHOUSE_SRC/www/errors/status-\"|")
+		-e "s|\"[^\"]*/errors/status-\"|\"$GATEHOUSE_SRC/www/errors/status-\"|"
+	LF_PORT=$LIGHTTPD_PORT
 	cp "$GATEHOUSE_BIN/gatehouse" "$INST/gatehouse-cgi"
-	LC_PORT=$(lighttpd_from "$GATEHOUSE_BIN/conf/lighttpd-cgi.conf" lc \
+	lighttpd_from "$INST/lc" "$GATEHOUSE_BIN/conf/lighttpd-cgi.conf" \
 		-e "s|\"/api\" => \"[^\"]*/gatehouse\"|\"/api\" => \"$INST/gatehouse-cgi\"|" \
 		-e "s|\"GATEHOUSE_CONFIG\" => \"[^\"]*\"|\"GATEHOUSE_CONFIG\" => \"$INST/gatehouse.conf\"|" \
-		-e "s|\"[^\"]*/errors/status-\"|\"$GATEHOUSE_SRC/www/errors/status-\"|")
+		-e "s|\"[^\"]*/errors/status-\"|\"$GATEHOUSE_SRC/www/errors/status-\"|"
+	LC_PORT=$LIGHTTPD_PORT
 	export LF_PORT LC_PORT
 	# Apache from the shipped www/.htaccess (apache.bash), with its own database and admin.
 	if command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; then
@@ -60,7 +41,8 @@ setup_file() {
 }
 
 teardown_file() {
-	for f in "$INST"/lf/lighttpd.pid "$INST"/lc/lighttpd.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+	lighttpd_stop "$INST/lf"
+	lighttpd_stop "$INST/lc"
 	stop_apache
 	stop_instance
 }

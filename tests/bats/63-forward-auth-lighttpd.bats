@@ -4,46 +4,35 @@
 # identity passed on to a CGI program, revocation on the very next request, CSRF.
 
 load helpers
+load lighttpd
 
 setup_file() {
-	command -v lighttpd >/dev/null || [ -x /usr/sbin/lighttpd ] || {
-		[ "${CI:-}" != true ] || { echo "lighttpd is required under CI" >&2; return 1; }
-		skip "lighttpd is not installed"
-	}
+	need_tool lighttpd
 	start_instance
-	LPORT=$(free_port)
 	L=$INST/l
-	mkdir -p "$L/www/protected/cgi" "$L/www/admin-only" "$L/logs"
+	mkdir -p "$L/www/protected/cgi" "$L/www/admin-only"
 	echo 'protected by lighttpd' >"$L/www/protected/index.html"
 	echo 'admins only' >"$L/www/admin-only/index.html"
 	printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nenv | grep "^X_AUTH_" | sort\necho "REQUEST_METHOD=$REQUEST_METHOD"\n' \
 		>"$L/www/protected/cgi/env.sh"
 	chmod +x "$L/www/protected/cgi/env.sh"
-	sed -e "s|\"[^\"]*/gatehouse.sock\"|\"$INST/gatehouse.sock\"|" \
-		-e "s|=> \"[^\"]*/www/\")|=> \"$GATEHOUSE_SRC/www/\")|" \
-		-e "s|\"docroot\" => \"/var/www/html\"|\"docroot\" => \"$L/www\"|" \
-		"$GATEHOUSE_BIN/conf/lighttpd-authorizer.conf" >"$L/gatehouse.conf"
-	# The main configuration: what a system's lighttpd.conf holds, and a CGI program inside the protected folder.
-	cat >"$L/lighttpd.conf" <<CONF
-server.modules = ("mod_cgi")
-server.document-root = "$L/www"
-server.bind = "127.0.0.1"
-server.port = $LPORT
-server.pid-file = "$L/lighttpd.pid"
-server.errorlog = "$L/logs/error.log"
+	lighttpd_authorizer_fragment "$L"
+	# Beside what a system's lighttpd.conf holds (lighttpd_start): the fragment, and a CGI program inside the
+	# protected folder.
+	lighttpd_start "$L" '"mod_cgi"' "$(cat <<CONF
 mimetype.assign = (".html" => "text/html", ".css" => "text/css", ".js" => "text/javascript")
 include "$L/gatehouse.conf"
 \$HTTP["url"] =~ "^/protected/cgi/" {
 	cgi.assign = (".sh" => "")
 }
 CONF
-	lighttpd -f "$L/lighttpd.conf" 3>&-
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$LPORT/" && break; sleep 0.1; done
+)"
+	LPORT=$LIGHTTPD_PORT
 	export LPORT L
 }
 
 teardown_file() {
-	[ -f "$L/lighttpd.pid" ] && kill "$(cat "$L/lighttpd.pid")" 2>/dev/null
+	lighttpd_stop "$L"
 	stop_instance
 }
 

@@ -7,39 +7,22 @@
 load helpers
 load console
 load apache
+load lighttpd
 
 setup_file() {
 	console_setup
-	if ! command -v lighttpd >/dev/null && [ ! -x /usr/sbin/lighttpd ]; then
-		[ "${CI:-}" != true ] || { echo "lighttpd is required under CI" >&2; return 1; }
-		skip "lighttpd is not installed"
-	fi
-	if ! command -v apache2 >/dev/null && [ ! -x /usr/sbin/apache2 ]; then
-		[ "${CI:-}" != true ] || { echo "apache2 is required under CI" >&2; return 1; }
-		skip "apache2 is not installed"
-	fi
+	need_tool lighttpd apache2
 	start_instance
 	# lighttpd from the shipped authorizer file: only the socket and the folders substituted.
-	LPORT=$(free_port)
 	L=$INST/l
-	mkdir -p "$L/www" "$L/logs"
-	sed -e "s|\"[^\"]*/gatehouse.sock\"|\"$INST/gatehouse.sock\"|" \
-		-e "s|=> \"[^\"]*/www/\")|=> \"$GATEHOUSE_SRC/www/\")|" \
-		-e "s|\"docroot\" => \"/var/www/html\"|\"docroot\" => \"$L/www\"|" \
-		"$GATEHOUSE_BIN/conf/lighttpd-authorizer.conf" >"$L/gatehouse.conf"
-	cat >"$L/lighttpd.conf" <<CONF
-server.modules = ("mod_indexfile")
-server.document-root = "$L/www"
-server.bind = "127.0.0.1"
-server.port = $LPORT
-server.pid-file = "$L/lighttpd.pid"
-server.errorlog = "$L/logs/error.log"
+	lighttpd_authorizer_fragment "$L"
+	lighttpd_start "$L" '"mod_indexfile"' "$(cat <<CONF
 index-file.names = ("index.html")
 mimetype.assign = (".html" => "text/html", ".css" => "text/css", ".js" => "text/javascript", ".svg" => "image/svg+xml")
 include "$L/gatehouse.conf"
 CONF
-	lighttpd -f "$L/lighttpd.conf" 3>&-
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$LPORT/" && break; sleep 0.1; done
+)"
+	LPORT=$LIGHTTPD_PORT
 	# Apache from the shipped .htaccess, with mod_headers and mod_dir loaded from its first start, and the pages
 	# uploaded beside api.cgi (they are files Apache reads on each request).
 	APACHE_EXTRA_CONF="LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so
@@ -50,7 +33,7 @@ LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so" start_apache "$GATEHO
 }
 
 teardown_file() {
-	[ -f "$L/lighttpd.pid" ] && kill "$(cat "$L/lighttpd.pid")" 2>/dev/null
+	lighttpd_stop "$L"
 	stop_apache
 	stop_instance
 }
