@@ -1,26 +1,13 @@
 #!/usr/bin/env bats
 # The sign-in pages in a real browser: Debian's chromium, headless, driven by playwright-core (installed from npm
-# by this file into a folder outside the tree, never at build time). Runs when chromium is installed; under CI
+# by browser.bash into a folder outside the tree, never at build time). Runs when chromium is installed; under CI
 # (CI=true) a missing chromium fails instead. Screenshots of every step go to tests/screenshots/ in the build tree.
 
 load helpers
+load browser
 
 setup_file() {
-	CHROMIUM=${GATEHOUSE_CHROMIUM:-/usr/bin/chromium}
-	if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-		if [ "${CI:-}" = true ]; then
-			echo "chromium, node and npm are required under CI (.ci/run installs them)" >&2
-			return 1
-		fi
-		skip "chromium, node or npm is not installed"
-	fi
-	# playwright-core, pinned, into a cache folder shared by runs (npm verifies its integrity).
-	PW=${GATEHOUSE_PLAYWRIGHT:-${TMPDIR:-/tmp}/gatehouse-playwright}
-	if [ ! -f "$PW/node_modules/playwright-core/package.json" ]; then
-		mkdir -p "$PW"
-		npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$PW" playwright-core@1.65.1 >&2 ||
-			return 1
-	fi
+	browser_setup
 	start_instance --set login_failures_per_account=3 --set login_block_time=30 --set registration=on
 	create_user reader 'reader-pass-1' viewer >/dev/null
 	create_user changer 'changer-pass-1' viewer >/dev/null
@@ -29,7 +16,7 @@ setup_file() {
 	SHOTS=$GATEHOUSE_BIN/tests/screenshots
 	rm -rf "$SHOTS"
 	mkdir -p "$SHOTS"
-	export CHROMIUM PW SHOTS
+	export SHOTS
 }
 
 teardown_file() { stop_instance; }

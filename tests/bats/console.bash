@@ -1,35 +1,15 @@
-# console.bash: what the admin console's browser tests (65-69) share. Debian's chromium, headless, driven by
-# playwright-core; axe-core for the accessibility pass. Both come from npm, pinned, into cache folders outside
-# the tree (npm checks their integrity), never at build time. Without chromium, node or npm the files skip;
-# under CI (CI=true) they fail instead. Screenshots go to tests/screenshots/console/ in the build tree.
+# console.bash: what the admin console's browser tests (65-69) share: the browser and its tools (browser.bash,
+# with axe-core for the accessibility pass), one scenario run, an admin API call. Screenshots go to
+# tests/screenshots/console/ in the build tree.
 
-# console_setup: the tools, or skip/fail; exports CHROMIUM PW AXE SHOTS.
+load browser
+
+# console_setup: the tools, or skip/fail (browser_setup); exports CHROMIUM PW AXE SHOTS.
 console_setup() {
-	CHROMIUM=${GATEHOUSE_CHROMIUM:-/usr/bin/chromium}
-	if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-		if [ "${CI:-}" = true ]; then
-			echo "chromium, node and npm are required under CI (.ci/run installs them)" >&2
-			return 1
-		fi
-		skip "chromium, node or npm is not installed"
-	fi
-	PW=${GATEHOUSE_PLAYWRIGHT:-${TMPDIR:-/tmp}/gatehouse-playwright}
-	AXE=${GATEHOUSE_AXE:-${TMPDIR:-/tmp}/gatehouse-axe}
-	# One installer at a time: bats files run in parallel under make check -j.
-	(
-		flock 9
-		if [ ! -f "$PW/node_modules/playwright-core/package.json" ]; then
-			mkdir -p "$PW"
-			npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$PW" playwright-core@1.65.1 >&2 || exit 1
-		fi
-		if [ ! -f "$AXE/node_modules/axe-core/axe.min.js" ]; then
-			mkdir -p "$AXE"
-			npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$AXE" axe-core@4.14.1 >&2 || exit 1
-		fi
-	) 9>"${TMPDIR:-/tmp}/gatehouse-npm.lock" || return 1
+	browser_setup axe || return 1
 	SHOTS=$GATEHOUSE_BIN/tests/screenshots/console
 	mkdir -p "$SHOTS"
-	export CHROMIUM PW AXE SHOTS
+	export SHOTS
 }
 
 # console_run SCRIPT SCENARIO: runs one scenario of tests/browser/SCRIPT against this file's instance, or against
