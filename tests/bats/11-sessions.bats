@@ -10,28 +10,8 @@ setup_file() {
 }
 teardown_file() { stop_instance; }
 
-# login_pair NAME PASSWORD: sets ACCESS and REFRESH.
-login_pair() {
-	local out
-	req POST /auth/login --data-urlencode "username=$1" --data-urlencode "password=$2"
-	[ "$code" = 200 ] || fail "login_pair $1: want 200, got $code $body"
-	ACCESS=$(jq -r .access_token <<<"$body")
-	REFRESH=$(jq -r .refresh_token <<<"$body")
-	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ && $REFRESH =~ ^grt_[A-Za-z0-9_-]{43}$ ]] || fail "login_pair $1: $body"
-}
-
-refresh() { req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$1\"}"; }
 me_with() { req GET /auth/me/ -H "Authorization: Bearer $1"; }
 me_with_key() { req GET /auth/me/ -H "X-Api-Key: $1"; }
-
-# new_key TOKEN [BODY]: creates an API key with the caller's token; prints the raw key.
-new_key() {
-	local data='{"name":"k"}'
-	[ $# -lt 2 ] || data=$2
-	req POST /auth/api-keys/ -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data "$data"
-	[ "$code" = 201 ] || { echo "new_key: $code $body" >&2; return 1; }
-	jq -r .key <<<"$body"
-}
 
 @test "refresh rotates: a new pair, the old refresh token still works inside the grace" {
 	create_user rota 'rota-pass-1' viewer

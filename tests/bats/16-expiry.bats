@@ -17,7 +17,6 @@ pair() {
 	jq -r '.access_token + " " + .refresh_token' <<<"$body"
 }
 me() { req GET /auth/me/ "$@"; }
-refresh() { req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$1\"}"; }
 
 # until_elapsed T0 SECONDS: sleeps until SECONDS (fractional) have passed since T0 (date +%s.%N).
 until_elapsed() {

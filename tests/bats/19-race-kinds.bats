@@ -26,14 +26,6 @@ call() {
 code_of() { cat "$T/$1.code"; }
 jcall() { local n=$1 m=$2 p=$3 tok=$4 data=$5; call "$n" "$m" "$p" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' --data "$data"; }
 
-# pair NAME PASSWORD: sets ACCESS and REFRESH from a login.
-pair() {
-	local out
-	out=$(curl -s --max-time 20 -X POST "$BASE/auth/login" --data-urlencode "username=$1" --data-urlencode "password=$2")
-	ACCESS=$(jq -r .access_token <<<"$out")
-	REFRESH=$(jq -r .refresh_token <<<"$out")
-	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ ]] || fail "login $1: $out"
-}
 no_5xx() { local f; for f in "$T"/*.code; do [[ $(cat "$f") != 5* ]] || fail "$(basename "$f" .code): $(cat "$f") $(cat "${f%.code}")"; done; }
 one_of() { local n=$1 c; c=$(code_of "$n"); shift; [[ " $* " == *" $c "* ]] || fail "round $i: $n answered $c $(cat "$T/$n"), want one of $*"; }
 # status_with HEADER PATH: the status of a GET with that one credential header.
@@ -46,7 +38,7 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "rk$i" "rk-pass-$i" admin)
-		pair "rk$i" "rk-pass-$i"
+		login_pair "rk$i" "rk-pass-$i"
 		for w in 1 2 3; do
 			call "refresh$w" POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$REFRESH\"}"
 		done
@@ -81,7 +73,7 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "kd$i" "kd-pass-$i" admin)
-		pair "kd$i" "kd-pass-$i"
+		login_pair "kd$i" "kd-pass-$i"
 		for w in 1 2 3; do jcall "own$w" POST /auth/api-keys/ "$ACCESS" '{"name":"racing"}'; done
 		jcall admin POST /admin/api-keys/ "$ACCESS" "{\"name\":\"racing\",\"user_id\":\"$other\"}"
 		jcall demote PATCH "/admin/users/$id" "$ADMIN_TOKEN" '{"role":"viewer"}'
@@ -108,7 +100,7 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 			[ "$c" = 403 ] || fail "round $i: the key made for a viewer answers $c on an admin route"
 		fi
 		# The demoted user can still make keys; they act as a viewer.
-		[ "$(status_with "Authorization: Bearer $ACCESS" /auth/me/)" = 200 ] || pair "kd$i" "kd-pass-$i"
+		[ "$(status_with "Authorization: Bearer $ACCESS" /auth/me/)" = 200 ] || login_pair "kd$i" "kd-pass-$i"
 		req POST /auth/api-keys/ -H "Authorization: Bearer $ACCESS" -H 'Content-Type: application/json' --data '{"name":"after"}'
 		[ "$code" = 201 ] || fail "round $i: a key after the demotion: $code $body"
 		c=$(status_with "X-Api-Key: $(jq -r .key <<<"$body")" /admin/users/)
@@ -181,9 +173,9 @@ site_cookie() { grep -i '^Set-Cookie: gatehouse_session=' "$T/$1.h" | head -n 1 
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "cl$i" "cl-old-$i" viewer)
-		pair "cl$i" "cl-old-$i"
+		login_pair "cl$i" "cl-old-$i"
 		a1=$ACCESS r1=$REFRESH
-		pair "cl$i" "cl-old-$i"
+		login_pair "cl$i" "cl-old-$i"
 		jcall change POST /auth/change-password/ "$a1" "{\"current_password\":\"cl-old-$i\",\"new_password\":\"cl-new-$i\"}"
 		call logout POST /auth/logout/ -H "Authorization: Bearer $ACCESS"
 		call refresh POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$r1\"}"

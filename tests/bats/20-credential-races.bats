@@ -21,13 +21,14 @@ call() {
 code_of() { cat "$T/$1.code"; }
 jpost() { local n=$1 p=$2 tok=$3 data=$4; call "$n" POST "$p" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' --data "$data"; }
 
-# pair NAME PASSWORD: sets ACCESS and REFRESH from a login.
-pair() {
-	local out
-	out=$(curl -s --max-time 20 -X POST "$BASE/auth/login" --data-urlencode "username=$1" --data-urlencode "password=$2")
-	ACCESS=$(jq -r .access_token <<<"$out")
-	REFRESH=$(jq -r .refresh_token <<<"$out")
-	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ ]] || { echo "login $1: $out" >&2; return 1; }
+# change_or_reset ROUND ID: the password of user ID, old-pass-ROUND, becomes new-pass-ROUND in the background
+# (call "change"): in odd rounds the user changes it with $ACCESS, in even rounds the admin resets it.
+change_or_reset() {
+	if (($1 % 2)); then
+		jpost change /auth/change-password/ "$ACCESS" "{\"current_password\":\"old-pass-$1\",\"new_password\":\"new-pass-$1\"}"
+	else
+		jpost change "/admin/users/$2/reset-password/" "$ADMIN_TOKEN" "{\"password\":\"new-pass-$1\"}"
+	fi
 }
 live_sessions() { db "SELECT count(*) FROM sessions s JOIN users u ON u.uid = s.uid WHERE u.id = '$1' AND s.revoked_at IS NULL"; }
 live_keys() { db "SELECT count(*) FROM api_keys k JOIN users u ON u.uid = k.uid WHERE u.id = '$1' AND CAST(k.is_active AS INTEGER) = 1 AND k.key_epoch = u.key_epoch"; }
@@ -40,14 +41,10 @@ setup() { T=$BATS_TEST_TMPDIR; }
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "lr$i" "old-pass-$i" viewer)
-		pair "lr$i" "old-pass-$i"
+		login_pair "lr$i" "old-pass-$i"
 		for w in 1 2 3; do call "login$w" POST /auth/login --data-urlencode "username=lr$i" --data-urlencode "password=old-pass-$i"; done
 		call refresh POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$REFRESH\"}"
-		if ((i % 2)); then
-			jpost change /auth/change-password/ "$ACCESS" "{\"current_password\":\"old-pass-$i\",\"new_password\":\"new-pass-$i\"}"
-		else
-			jpost change "/admin/users/$id/reset-password/" "$ADMIN_TOKEN" "{\"password\":\"new-pass-$i\"}"
-		fi
+		change_or_reset "$i" "$id"
 		wait
 		no_5xx
 		[ "$(code_of change)" = 204 ] || { echo "round $i: change $(code_of change) $(cat "$T/change")" >&2; return 1; }
@@ -69,7 +66,7 @@ setup() { T=$BATS_TEST_TMPDIR; }
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "dr$i" "dr-pass-$i" editor)
-		pair "dr$i" "dr-pass-$i"
+		login_pair "dr$i" "dr-pass-$i"
 		for w in 1 2; do call "login$w" POST /auth/login --data-urlencode "username=dr$i" --data-urlencode "password=dr-pass-$i"; done
 		call refresh POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$REFRESH\"}"
 		jpost key /auth/api-keys/ "$ACCESS" '{"name":"racing"}'
@@ -93,7 +90,7 @@ setup() { T=$BATS_TEST_TMPDIR; }
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "cr$i" "cr-old-$i" viewer)
-		pair "cr$i" "cr-old-$i"
+		login_pair "cr$i" "cr-old-$i"
 		jpost change /auth/change-password/ "$ACCESS" "{\"current_password\":\"cr-old-$i\",\"new_password\":\"cr-user-$i\"}"
 		jpost reset "/admin/users/$id/reset-password/" "$ADMIN_TOKEN" "{\"password\":\"cr-admin-$i\"}"
 		wait
@@ -115,13 +112,9 @@ setup() { T=$BATS_TEST_TMPDIR; }
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "kr$i" "old-pass-$i" editor)
-		pair "kr$i" "old-pass-$i"
+		login_pair "kr$i" "old-pass-$i"
 		for w in 1 2 3 4; do jpost "key$w" /auth/api-keys/ "$ACCESS" '{"name":"racing"}'; done
-		if ((i % 2)); then
-			jpost change /auth/change-password/ "$ACCESS" "{\"current_password\":\"old-pass-$i\",\"new_password\":\"new-pass-$i\"}"
-		else
-			jpost change "/admin/users/$id/reset-password/" "$ADMIN_TOKEN" "{\"password\":\"new-pass-$i\"}"
-		fi
+		change_or_reset "$i" "$id"
 		wait
 		no_5xx
 		[ "$(code_of change)" = 204 ]
@@ -140,7 +133,7 @@ setup() { T=$BATS_TEST_TMPDIR; }
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		printf 'dm-pass-%s-long\n' "$i" | "$GATEHOUSE_BIN/gatehousectl" -c "$INST/gatehouse.conf" create-admin -s "dm$i" >/dev/null
-		pair "dm$i" "dm-pass-$i-long"
+		login_pair "dm$i" "dm-pass-$i-long"
 		dm=$(db "SELECT id FROM users WHERE username = 'dm$i'")
 		target=$(create_user "dmt$i" "dmt-pass-$i" viewer)
 		for w in 1 2 3; do jpost "w$w" /admin/api-keys/ "$ACCESS" "{\"name\":\"by-dm$i\",\"user_id\":\"$target\"}"; done
@@ -243,7 +236,7 @@ setup() { T=$BATS_TEST_TMPDIR; }
 	for i in $(seq "$ROUNDS"); do
 		rm -f "$T"/*
 		id=$(create_user "del$i" "del-pass-$i" editor)
-		pair "del$i" "del-pass-$i"
+		login_pair "del$i" "del-pass-$i"
 		pend=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/auth/register/" -H 'Content-Type: application/json' \
 			--data "{\"username\":\"pdel$i\",\"password\":\"pdel-pass-$i\"}")
 		[ "$pend" = 201 ]

@@ -7,20 +7,6 @@ load helpers
 setup_file() { start_instance --set registration=on; }
 teardown_file() { stop_instance; }
 
-login_pair() {
-	local out
-	req POST /auth/login --data-urlencode "username=$1" --data-urlencode "password=$2"
-	[ "$code" = 200 ] || fail "login_pair $1: want 200, got $code $body"
-	ACCESS=$(jq -r .access_token <<<"$body")
-	REFRESH=$(jq -r .refresh_token <<<"$body")
-	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ && $REFRESH =~ ^grt_[A-Za-z0-9_-]{43}$ ]] || fail "login_pair $1: $body"
-}
-refresh() { req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$1\"}"; }
-new_key() {
-	req POST /auth/api-keys/ -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data '{"name":"k"}'
-	[ "$code" = 201 ] || { echo "new_key: $code $body" >&2; return 1; }
-	jq -r .key <<<"$body"
-}
 json_as() { local t=$1 m=$2 p=$3; shift 3; req "$m" "$p" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' --data "$1"; }
 
 @test "a key cannot create a key, on either route, whatever its scope or expiry (403); a session can" {

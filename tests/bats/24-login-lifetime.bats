@@ -10,10 +10,6 @@ setup_file() {
 }
 teardown_file() { stop_instance; }
 
-refresh() {
-	req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$1\"}"
-}
-
 @test "refresh slides within the absolute lifetime, then fails although the last token has not expired" {
 	create_user life 'life-pass-long' viewer >/dev/null
 	req POST /auth/login --data-urlencode username=life --data-urlencode password=life-pass-long

@@ -200,6 +200,30 @@ login_token() {
 	printf '%s\n' "$token"
 }
 
+# login_pair NAME PASSWORD: a password login; sets ACCESS and REFRESH. Fails unless it answered 200 with a
+# well-formed access and refresh token. (26-limits.bats has its own, from a client address of its choosing.)
+login_pair() {
+	req POST /auth/login --data-urlencode "username=$1" --data-urlencode "password=$2"
+	[ "$code" = 200 ] || fail "login_pair $1: want 200, got $code $body"
+	ACCESS=$(jq -r .access_token <<<"$body")
+	REFRESH=$(jq -r .refresh_token <<<"$body")
+	[[ $ACCESS =~ ^gat_[A-Za-z0-9_-]{43}$ && $REFRESH =~ ^grt_[A-Za-z0-9_-]{43}$ ]] || fail "login_pair $1: $body"
+}
+
+# refresh REFRESH_TOKEN: POST /auth/refresh/ with it, as JSON; the answer in $code and $body (req).
+refresh() { req POST /auth/refresh/ -H 'Content-Type: application/json' --data "{\"refresh_token\":\"$1\"}"; }
+
+# new_key TOKEN [BODY]: creates an API key with the caller's TOKEN (BODY: {"name":"k"} unless given); prints the
+# raw key. Fails unless it answered 201. (14-authz-matrix.bats and 29-hardening.bats have their own, with other
+# arguments.)
+new_key() {
+	local data='{"name":"k"}'
+	[ $# -lt 2 ] || data=$2
+	req POST /auth/api-keys/ -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data "$data"
+	[ "$code" = 201 ] || { echo "new_key: $code $body" >&2; return 1; }
+	jq -r .key <<<"$body"
+}
+
 # login_ok NAME PASSWORD: the login succeeds (200 with an access token).
 login_ok() {
 	login_token "$@" >/dev/null
