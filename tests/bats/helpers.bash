@@ -285,6 +285,30 @@ revoke_by() {
 	esac
 }
 
+# revoked_on_next_request REQUEST PATH PREFIX: a protected PATH behind forward authentication (62 nginx, 63
+# lighttpd) honours every revocation on the very next request. For each event revoke_by knows but reuse (logout,
+# disable, change, reset, delete), a new editor PREFIX-EVENT signs in with a site session and a bearer token; both
+# get PATH through REQUEST (called as REQUEST METHOD PATH [curl args...], setting $code as req does) with 200;
+# after the event the session, asked with the caller's browser Accept header $HTML, is sent to sign in (302) and
+# the token gets 401. Fails naming the event and the step.
+revoked_on_next_request() {
+	local request=$1 path=$2 prefix=$3 how id token
+	for how in logout disable change reset delete; do
+		id=$(create_user "$prefix-$how" "$prefix-pass-1" editor)
+		site_login "$prefix-$how" "$prefix-pass-1"
+		token=$(login_token "$prefix-$how" "$prefix-pass-1")
+		"$request" GET "$path" -H "Cookie: gatehouse_session=$SID"
+		[ "$code" = 200 ] || fail "before $how: the session got $code"
+		"$request" GET "$path" -H "Authorization: Bearer $token"
+		[ "$code" = 200 ] || fail "before $how: the token got $code"
+		revoke_by "$how" "$id" "$prefix-$how" "$prefix-pass-1"
+		"$request" GET "$path" -H "Cookie: gatehouse_session=$SID" -H "$HTML"
+		[ "$code" = 302 ] || fail "revoked by $how: the session got $code, not the redirect to sign in"
+		"$request" GET "$path" -H "Authorization: Bearer $token"
+		[ "$code" = 401 ] || fail "revoked by $how: the token got $code"
+	done
+}
+
 # --- Assertions. bats runs tests under `set -e`, where a `! cmd` line or an `a && b` line that is not the test's
 # last line checks nothing; these helpers fail loudly instead, and tests/lint.sh refuses the two patterns.
 
