@@ -3,6 +3,10 @@
 : "${GATEHOUSE_SRC:=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
 : "${GATEHOUSE_BIN:=$GATEHOUSE_SRC}"
 RUN="$GATEHOUSE_SRC/contrib/gatehouse-run"
+# bats sets BATS_TEST_TMPDIR in a test only: in setup_file and teardown_file, req and its readers (header,
+# site_login) would share /body and /headers with every other file's setup_file running at that moment (make check
+# runs both engines' suites at once), and read another file's answer. There they use the file's own folder.
+: "${BATS_TEST_TMPDIR:=$BATS_FILE_TMPDIR}"
 ADMIN_PASSWORD='Adm1n-correct-horse'
 
 # GATEHOUSE_TEST_PORTS=LOW-HIGH: the range free_port draws from (default 20000-31999, below the ephemeral range
