@@ -115,9 +115,12 @@ HTML='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 	site_login vicky vicky-pass-1
 	site GET /app/ -H "Cookie: gatehouse_session=$SID"
 	problem 403 'You do not have access to this page'
-	site GET /app/ -H "Cookie: gatehouse_session=$SID" -H "$HTML"
-	[ "$code" = 403 ]
-	[[ $body == *'<h1>No access</h1>'* ]]
+	# A browser gets the page, whatever the method.
+	for m in GET POST DELETE; do
+		site "$m" /app/ -H "Cookie: gatehouse_session=$SID" -H "$HTML" -H "Origin: $(SITE)"
+		[ "$code" = 403 ] || fail "$m from a browser: $code $body"
+		[[ $body == *'<h1>No access</h1>'* ]]
+	done
 	# The same viewer may read the folder that only wants a signed-in user.
 	site GET /protected/ -H "Cookie: gatehouse_session=$SID"
 	[ "$code" = 200 ]
@@ -186,18 +189,23 @@ HTML='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 		server_error_shape 503
 		[ "$(header Retry-After)" = 5 ]
 		[[ $body != *'protected content'* && $body != *'app user='* ]]
-		site GET "$loc" -H "Cookie: gatehouse_session=$SID" -H "$HTML"
-		[ "$code" = 503 ]
-		[[ $body == *'<h1>Sign-in is unavailable</h1>'* ]]
+		# A browser, whatever the method: the page, with Retry-After (a static file refuses POST with a 405).
+		for m in GET POST PUT DELETE; do
+			site "$m" "$loc" -H "Cookie: gatehouse_session=$SID" -H "$HTML"
+			[ "$code" = 503 ] || fail "$m $loc from a browser: $code $body"
+			[[ $body == *'<h1>Sign-in is unavailable</h1>'* ]]
+			[ "$(header Retry-After)" = 5 ]
+		done
 	done
 	site GET /api/auth/config/
 	server_error_shape 502 503
 	# gatehouse-run's nginx (what contrib/setup starts) answers the same.
 	BASE="http://127.0.0.1:$PORT" req GET /protected/ -H "Cookie: gatehouse_session=$SID"
 	server_error_shape 503
-	BASE="http://127.0.0.1:$PORT" req GET /protected/ -H "$HTML"
+	BASE="http://127.0.0.1:$PORT" req POST /protected/ -H "$HTML"
 	[ "$code" = 503 ]
 	[[ $body == *'<h1>Sign-in is unavailable</h1>'* ]]
+	[ "$(header Retry-After)" = 5 ]
 	req GET /auth/config/
 	server_error_shape 502 503
 	# nginx's own refusals before gatehouse is asked keep the shape too.
@@ -207,4 +215,20 @@ HTML='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 	site GET /protected/ -H "Cookie: gatehouse_session=$SID"
 	[ "$code" = 200 ]
 	[ "$body" = 'protected content' ]
+}
+
+@test "gatehouse hung (every process stopped): a protected location answers 503 after the verify's read timeout, not nginx's 60 s" {
+	site_login admin "$ADMIN_PASSWORD"
+	pids="$(cat "$INST/gatehouse.pid") $(pgrep -P "$(cat "$INST/gatehouse.pid")" | tr '\n' ' ')"
+	kill -STOP $pids
+	# req gives up after 20 s: with nginx's default fastcgi_read_timeout (60 s) there would be no answer. The
+	# processes go on whatever happened, so that the instance can be stopped.
+	code=none
+	site GET /protected/ -H "Cookie: gatehouse_session=$SID" || true
+	kill -CONT $pids
+	[ "$code" != none ] || fail "no answer within 20 s"
+	server_error_shape 503
+	[ "$(header Retry-After)" = 5 ]
+	site GET /protected/ -H "Cookie: gatehouse_session=$SID"
+	[ "$code" = 200 ]
 }
