@@ -124,8 +124,13 @@ ctl_read_line(FILE *f, char *buf, size_t sz)
  */
 static int	 key_created;	/* the audit key was made by this run */
 
+/*
+ * --owner: gives the database files, the audit key and the log file to spec's user, then drops to it. init
+ * (create_key) makes a missing audit key first; any other command leaves a missing key missing, so that
+ * audit_key_load refuses to go on: a new key would make every row written before fail verify-audit.
+ */
 static int
-take_owner(const char *spec)
+take_owner(const char *spec, int create_key)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm" };
 	struct priv	 p;
@@ -151,9 +156,9 @@ take_owner(const char *spec)
 		if (geteuid() == 0 && priv_chown(path, &p, 0) == -1)
 			return -1;
 	}
-	/* The audit key too: made here when missing, while root may still write its folder (beside the
+	/* The audit key too: made here by init when missing, while root may still write its folder (beside the
 	   configuration, often /etc), then given to the user. */
-	if (geteuid() == 0 && (audit_key_create(cfg.audit_key_file, &key_created) == -1 ||
+	if (geteuid() == 0 && ((create_key && audit_key_create(cfg.audit_key_file, &key_created) == -1) ||
 	    priv_chown(cfg.audit_key_file, &p, 0) == -1))
 		return -1;
 	if (cfg.log_file[0] != '\0' && strcmp(cfg.log_file, "-") != 0 && geteuid() == 0 &&
@@ -422,8 +427,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "gatehousectl: --owner goes with init and create-admin\n");
 		return 2;
 	}
+	if (o.role != NULL && strcmp(cmd, "user") != 0) {
+		fprintf(stderr, "gatehousectl: --role goes with user add%s\n", strcmp(cmd, "create-admin") == 0 ?
+		    " (create-admin always makes an admin)" : "");
+		return 2;
+	}
 	ctl_actor();	/* the unix user who runs the command, before any switch below */
-	if (take_owner(owner) == -1 || (owner == NULL && become_db_owner() == -1))
+	if (take_owner(owner, strcmp(cmd, "init") == 0) == -1 || (owner == NULL && become_db_owner() == -1))
 		return 1;
 	if (strcmp(cmd, "init") == 0 && optind == argc)
 		return cmd_init();

@@ -180,7 +180,7 @@ get_password(const struct ctl_opts *o, char *pw, size_t sz, int *generated)
 			return -1;
 		}
 	} else {
-		password_generate(pw, 21);
+		password_generate(pw, sz);
 		*generated = 1;
 	}
 	return 0;
@@ -326,6 +326,13 @@ user_add_or_reset(const struct ctl_opts *o, const char *what, const char *name, 
 	status = call("POST", path, NULL, body, &resp);
 	wipe(body, strlen(body));
 	free(body);
+	if (status == 409 && !reset && jstr(resp, "detail") != NULL) {
+		/* Which value is taken: "Username already taken" or "Email already registered". */
+		fprintf(stderr, "gatehousectl: %s: %s: \"%s\"\n", what, jstr(resp, "detail"),
+		    strncmp(jstr(resp, "detail"), "Email", 5) == 0 && o->email != NULL ? o->email : name);
+		json_object_put(resp);
+		goto done;
+	}
 	if (status != (reset ? 204 : 201)) {
 		print_error(what, status, resp);
 		json_object_put(resp);

@@ -274,7 +274,7 @@ int	 password_needs_rehash(const char *stored, int cost);
  * 0, or -1 with the reason in why. Upgraded to yescrypt at the next login (password_needs_rehash).
  */
 int	 password_import_check(const char *hash, char *why, size_t whysz);
-void	 password_generate(char *out, size_t outsz);	/* 20 random characters */
+void	 password_generate(char *out, size_t outsz);	/* max(20, password_min_length) characters */
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* token.c: bearer tokens: random, prefixed, stored only as SHA-256 digests. */

@@ -149,14 +149,17 @@ password_needs_rehash(const char *stored, int cost)
 	return (p - setting) != (q - stored) || memcmp(setting, stored, (size_t)(p - setting)) != 0;
 }
 
-/* A generated password: 20 characters from an alphabet without look-alikes. */
+/*
+ * A generated password from an alphabet without look-alikes: 20 characters (about 116 bits), or
+ * password_min_length when that is longer, so that it is always accepted; at most outsz - 1 characters.
+ */
 void
 password_generate(char *out, size_t outsz)
 {
 	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-	size_t i;
+	size_t i, n = cfg.password_min_length > 20 ? (size_t)cfg.password_min_length : 20;
 
-	for (i = 0; i + 1 < outsz && i < 20; i++)
+	for (i = 0; i + 1 < outsz && i < n; i++)
 		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
 	out[i] = '\0';
 }

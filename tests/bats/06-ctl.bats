@@ -57,6 +57,23 @@ setup() {
 	fi
 }
 
+@test "a generated password is as long as password_min_length when that is over 20, for create-admin and user add" {
+	printf 'password_min_length = 24\n' >>"$D/g.conf"
+	$ctl init
+	run $ctl create-admin root
+	assert_status 0
+	pw=$(sed -n 's/^password: //p' <<<"$output")
+	[ ${#pw} -eq 24 ]
+	run $ctl user add vera
+	assert_status 0
+	pw=$(sed -n 's/^password: //p' <<<"$output")
+	[ ${#pw} -eq 24 ]
+	run $ctl user reset-password vera
+	assert_status 0
+	pw=$(sed -n 's/^password: //p' <<<"$output")
+	[ ${#pw} -eq 24 ]
+}
+
 @test "create-admin reads the password from stdin or a file" {
 	$ctl init
 	printf 'from-stdin-pw\n' | $ctl create-admin -s alice
@@ -70,7 +87,14 @@ setup() {
 	printf 'long-enough-pw\n' | $ctl create-admin -s alice
 	run sh -c "printf 'long-enough-pw\n' | $ctl create-admin -s ALICE"
 	assert_status 1
-	assert_output_has "already taken"
+	assert_output_has 'create-admin: Username already taken: "ALICE"'
+	printf 'long-enough-pw\n' | $ctl create-admin -s -e erin@example.com erin
+	run sh -c "printf 'long-enough-pw\n' | $ctl create-admin -s -e ERIN@example.com frank"
+	assert_status 1
+	assert_output_has 'create-admin: Email already registered: "ERIN@example.com"'
+	run $ctl create-admin --role viewer gina
+	assert_status 2
+	assert_output_has "--role goes with user add (create-admin always makes an admin)"
 	# The API's own rules and words, as user add gives them.
 	run sh -c "printf 'short\n' | $ctl create-admin -s carol"
 	assert_status 1
@@ -172,4 +196,23 @@ ROWS
 		grep -q "^#\{0,1\}$n =\( \|$\)" "$GATEHOUSE_SRC/conf/gatehouse.conf.in" || missing="$missing conf:$n"
 	done
 	[ -z "$missing" ] || fail "settings not documented:$missing"
+}
+
+@test "gatehouse-run: a first admin refused (its password under password_min_length) is made on the next start" {
+	G=$D/gr
+	GDB=$(new_database "$G/gatehouse.db")
+	GPORT=$(free_port)
+	run sh -c "printf 'twenty-one-characters\n' | '$GATEHOUSE_SRC/contrib/gatehouse-run' --bin '$GATEHOUSE_BIN' --port $GPORT \
+		--database '$GDB' --set password_min_length=24 --set hash_cost=1 --password-stdin '$G'"
+	[ "$status" -ne 0 ]
+	[[ $output == *"create-admin: password: Value error, Password must be at least 24 characters"* ]]
+	# The database is there now, without a user: the next start makes the admin (it used to skip it).
+	run sh -c "printf 'twenty-four-characters-ok\n' | '$GATEHOUSE_SRC/contrib/gatehouse-run' --bin '$GATEHOUSE_BIN' \
+		--port $GPORT --database '$GDB' --password-stdin '$G'"
+	"$GATEHOUSE_SRC/contrib/gatehouse-run" --stop "$G" >/dev/null 2>&1 || true
+	[ "$status" -eq 0 ]
+	[[ $output == *"created admin admin (id "* ]]
+	run "$GATEHOUSE_BIN/gatehousectl" -c "$G/gatehouse.conf" user list --json
+	[ "$(jq -r '.[].username' <<<"$output")" = admin ]
+	drop_database "$GDB"
 }

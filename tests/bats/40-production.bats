@@ -98,6 +98,25 @@ teardown_file() {
 	[ -z "$(find "$P/lib" -user root)" ]
 }
 
+@test "create-admin --owner with the audit key gone refuses and names it: no new key, the chain still verifies" {
+	key=$P/etc/gatehouse-audit.key
+	[ -f "$key" ]
+	mv "$key" "$key.kept"
+	run sh -c "printf 'second-admin-pw\n' | '$GATEHOUSE_BIN/gatehousectl' -c '$P/etc/gatehouse.conf' create-admin --owner www-data -s second"
+	made=0
+	[ ! -e "$key" ] || made=1
+	rm -f "$key"
+	mv "$key.kept" "$key"
+	[ "$status" -eq 1 ]
+	[[ $output == *"cannot read the audit key $key: No such file or directory; create it with: gatehousectl init"* ]]
+	[ $made -eq 0 ]	# a key made here would sign the next rows with a secret the earlier rows do not match
+	run "$GATEHOUSE_BIN/gatehousectl" -c "$P/etc/gatehouse.conf" verify-audit
+	[ "$status" -eq 0 ]
+	[[ $output == "audit trail intact"* ]]
+	run "$GATEHOUSE_BIN/gatehousectl" -c "$P/etc/gatehouse.conf" user show second
+	[ "$status" -eq 1 ]
+}
+
 @test "the socket is www-data:www-data 0660 and every gatehouse process runs as www-data" {
 	[ "$(stat -c %U:%G:%a "$P/run/gatehouse.sock")" = www-data:www-data:660 ]
 	[ "$(ps -o user= -p "$(master)")" = www-data ]
