@@ -85,6 +85,21 @@ alive() {
 	done
 }
 
+@test "an API key is refused while its owner is not active even where no disabling retired it (a database edited by hand or by an older release)" {
+	# Every disabling through the API retires the keys (the table above); the owner's status is checked as well,
+	# so that an account made inactive any other way, with its keys' epoch never moved, opens nothing. Each
+	# status that is not active, on its own.
+	for st in disabled pending; do
+		name="inert-$st"
+		id=$(create_user "$name" "$name-pass" editor)
+		creds "$name" "$name-pass"
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/auth/me/" -H "X-Api-Key: $KEY")" = 200 ]
+		db "UPDATE users SET status = '$st' WHERE id = '$id'"
+		got=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/auth/me/" -H "X-Api-Key: $KEY")
+		[ "$got" = 401 ] || { echo "$st: the key answers $got" >&2; return 1; }
+	done
+}
+
 @test "delete and reject leave nothing behind; a new account of the same name inherits nothing (table)" {
 	for event in delete reject; do
 		name="gone-$event"
