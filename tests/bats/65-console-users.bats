@@ -25,6 +25,8 @@ setup_file() {
 }
 
 teardown_file() { stop_instance; }
+# A test that started an instance of its own (in its own process: setup_file's stays for the others) stops it.
+teardown() { [ "${OWN_TEST_INSTANCE:-0}" -eq 0 ] || stop_instance; }
 
 @test "console users: create shows every 422 entry and each 409 at its field; a good one is what the API holds" {
 	console_run console-users.mjs create
@@ -44,6 +46,14 @@ teardown_file() { stop_instance; }
 
 @test "console users: reset a password typed or generated (shown once, copied); delete after a confirmation naming the user" {
 	console_run console-users.mjs reset
+}
+
+# Its own instance, raised above the console's 20 generated characters; the admin's password must then be 24 long.
+@test "console users: with password_min_length = 24, a generated password (new user, reset) is 24 long and accepted" {
+	ADMIN_PASSWORD='Adm1n-correct-horse-battery-staple'
+	OWN_TEST_INSTANCE=1
+	start_instance --set password_min_length=24
+	console_run console-users.mjs minimum
 }
 
 @test "console users: CSV export downloads every user; the overview shows /admin/stats/" {

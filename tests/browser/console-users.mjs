@@ -251,6 +251,50 @@ const scenarios = {
 		check(await userNamed(call, 'reset-me') === null, 'the API no longer has reset-me');
 	},
 
+	// An instance with password_min_length = 24 (65-console-users.bats): a generated password, for a new user and
+	// for a reset, is 24 characters and accepted; the page's first load does not fetch the OpenAPI document the
+	// minimum is read from.
+	async minimum(page) {
+		const min = 24;
+		const call = await apiClient();
+		const short = await call('POST', '/admin/users/', { username: 'short-pw', password: 'x'.repeat(20), role: 'viewer' });
+		check(short.status === 422, `the instance refuses a password of 20 characters (${short.status}): the setting is in force`);
+		const asked = [];
+		page.on('request', (r) => { if (r.url().includes('openapi.json')) asked.push(r.url()); });
+		await openConsole(page, '#users');
+		await page.waitForSelector('table caption');
+		check(asked.length === 0, 'the first load of the users page does not fetch the OpenAPI document');
+		// Create with a generated password.
+		await page.getByRole('button', { name: 'New user' }).click();
+		const dlg = page.getByRole('dialog', { name: 'New user' });
+		await dlg.getByLabel('Username').fill('gen-new');
+		await dlg.getByRole('button', { name: 'Generate' }).click();
+		await page.waitForFunction(() => document.querySelector('dialog input[name=password]').value !== '');
+		const made = await dlg.getByLabel('Password', { exact: true }).inputValue();
+		check(made.length === min && /^[A-Za-z0-9_-]+$/.test(made), `Generate gives ${min} characters (${made.length})`);
+		await dlg.getByRole('button', { name: 'Create user' }).click();
+		await page.waitForFunction(() => document.getElementById('status').textContent.includes('Created user gen-new'));
+		check(await userNamed(call, 'gen-new') !== null, 'the API holds gen-new');
+		let login = await fetch(`${base}/api/auth/login`, { method: 'POST', body: new URLSearchParams({ username: 'gen-new', password: made }) });
+		check(login.status === 200, 'the generated password signs gen-new in');
+		// Reset with a generated password.
+		await page.getByLabel('Search users').fill('gen-new');
+		await page.getByRole('button', { name: 'Manage gen-new' }).click();
+		await page.getByRole('dialog').getByRole('button', { name: 'Reset password' }).click();
+		const rd = page.getByRole('dialog', { name: 'Reset the password of gen-new' });
+		await rd.getByLabel('Generate one (shown once)').check();
+		await rd.getByRole('button', { name: 'Reset password' }).click();
+		const secret = rd.getByLabel('Generated password');
+		await secret.waitFor();
+		const reset = await secret.inputValue();
+		check(reset.length === min && reset !== made, `the reset's generated password has ${min} characters (${reset.length})`);
+		login = await fetch(`${base}/api/auth/login`, { method: 'POST', body: new URLSearchParams({ username: 'gen-new', password: reset }) });
+		check(login.status === 200, 'the reset\'s generated password signs gen-new in');
+		login = await fetch(`${base}/api/auth/login`, { method: 'POST', body: new URLSearchParams({ username: 'gen-new', password: made }) });
+		check(login.status === 401, 'the first one no longer does');
+		check(asked.length === 1, `the OpenAPI document was fetched once, when first needed (${asked.length})`);
+	},
+
 	// CSV export: a download of what GET /admin/users/export.csv gives; and the overview's counts.
 	async export(page) {
 		const call = await apiClient();

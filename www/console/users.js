@@ -11,16 +11,55 @@ import {
 const LIMIT = 25;
 const ROLES = ['viewer', 'editor', 'admin'];
 
-/** A password of 20 characters from the browser's CSPRNG (about 119 bits). */
-export function generatePassword() {
+/**
+ * A password of `length` characters (default 20, about 119 bits) from the browser's CSPRNG: 59 symbols, one
+ * random byte each, bytes at or above the largest multiple of 59 dropped so that no symbol is likelier (no modulo
+ * bias). NIST SP 800-63B 5.1.1.2: the length is what the server asks for at least.
+ */
+export function generatePassword(length = 20) {
 	const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_';
 	const out = [];
 	const buf = new Uint8Array(1);
-	while (out.length < 20) {
+	while (out.length < length) {
 		crypto.getRandomValues(buf);
 		if (buf[0] < 256 - (256 % alphabet.length)) out.push(alphabet[buf[0] % alphabet.length]);
 	}
 	return out.join('');
+}
+
+// The server's password_min_length (8..256) is not in /auth/config/ (that body is the reference API's), but the
+// OpenAPI document it serves gives it as the password properties' minLength. That document is about 50 KB, so it
+// is asked for lazily, the first time a password is generated, never on the page's first load (which stays under
+// 100 KB), and kept for the page's life; a generated password the server still refuses (the setting raised
+// since) drops it, so the next attempt reads it again. Reading the number from a 422's message would need the
+// refusal first and would parse a sentence; the document gives it as data, before anything is sent.
+let schemasAsked = null;
+
+/**
+ * The configured minimum password length in characters for `schema`'s password property (AdminUserCreate,
+ * PasswordReset), from <api>/openapi.json; 8 (the server's default) when the document cannot be read.
+ */
+async function passwordMinimum(schema) {
+	if (!schemasAsked) {
+		schemasAsked = api('/openapi.json', { noAuth: true }).then((r) => {
+			const s = r.status === 200 && r.body && r.body.components && r.body.components.schemas;
+			if (!s) schemasAsked = null;	// not kept: asked again next time
+			return s || {};
+		});
+	}
+	const s = await schemasAsked;
+	const n = s[schema] && s[schema].properties && s[schema].properties.password && s[schema].properties.password.minLength;
+	return Number.isInteger(n) && n > 0 ? n : 8;
+}
+
+/** Forgets the minimum learned, after the server refused a generated password (its setting changed). */
+function forgetMinimum() {
+	schemasAsked = null;
+}
+
+/** A generated password the server accepts: 20 characters, or the configured minimum when that is longer. */
+async function acceptedPassword(schema) {
+	return generatePassword(Math.max(20, await passwordMinimum(schema)));
 }
 
 function statusBadge(s) {
@@ -201,11 +240,16 @@ function createUser(reload) {
 		password: field({ name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'new-password', hint: 'At least 8 characters. Give it to the user safely.' }),
 		role: field({ name: 'role', label: 'Role', options: ROLES, value: 'viewer' }),
 	};
+	let generated = null;	// the last password Generate gave
 	const show = h('button.secondary.small', {
 		type: 'button', text: 'Generate',
-		onclick: () => {
+		onclick: async () => {
+			show.disabled = true;
+			const pw = await acceptedPassword('AdminUserCreate');
+			show.disabled = false;
+			generated = pw;
 			f.password.input.type = 'text';
-			f.password.input.value = generatePassword();
+			f.password.input.value = pw;
 			f.password.input.focus();
 			f.password.input.select();
 		},
@@ -228,6 +272,7 @@ function createUser(reload) {
 			await reload();
 			return;
 		}
+		if (r.status === 422 && generated !== null && f.password.input.value === generated) forgetMinimum();
 		const left = showFieldErrors(f, r);
 		if (r.status === 422 || r.status === 409) say(d.alert, left.length ? left.join(' ') : 'Check the highlighted fields.');
 		else say(d.alert, problemText(r, 'The user could not be created'));
@@ -325,8 +370,8 @@ function resetPassword(u, parent) {
 	form.addEventListener('submit', async (e) => {
 		e.preventDefault();
 		const generated = modeGen.checked;
-		const password = generated ? generatePassword() : typed.input.value;
 		submit.disabled = true;
+		const password = generated ? await acceptedPassword('PasswordReset') : typed.input.value;
 		const r = await api(`/admin/users/${u.id}/reset-password/`, { method: 'POST', json: { password } });
 		submit.disabled = false;
 		if (r.status === 204) {
@@ -340,6 +385,7 @@ function resetPassword(u, parent) {
 			}
 			return;
 		}
+		if (r.status === 422 && generated) forgetMinimum();
 		const left = showFieldErrors({ password: typed }, generated ? null : r);
 		say(d.alert, r.status === 422 && !generated && left.length === 0 ? 'Check the password.' : problemText(r, 'The password was not reset'));
 	});
